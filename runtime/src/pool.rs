@@ -1,0 +1,274 @@
+//! The worker threads that run JavaScript, and the warm sandboxes each keeps. JS never runs on the
+//! threads that serve HTTP: each worker is an OS thread with its own single-threaded tokio runtime.
+//! Invocations of one subscription always go to the same worker, where its warm sandbox lives;
+//! each worker keeps a bounded LRU of warm sandboxes, so idle subscriptions cost nothing.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::connector::{Connector, ConnectorKey, ImplementationType, MethodDef};
+use crate::error::InvokeError;
+use crate::limits::{Isolation, Limits};
+use crate::sandbox::Sandbox;
+use host_api::LogEntry;
+
+/// Which method to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A method of `events/<event>/`.
+    Event { event: String, method: String },
+    /// A method of `global-webhooks/<webhook>/`.
+    GlobalWebhook { webhook: String, method: String },
+    /// The connector's `makeApiClient`.
+    MakeApiClient,
+}
+
+impl Target {
+    pub fn event(event: &str, method: &str) -> Self {
+        Target::Event { event: event.to_string(), method: method.to_string() }
+    }
+
+    /// The method key (`handle`, `subscribe`, ...).
+    pub fn method(&self) -> &str {
+        match self {
+            Target::Event { method, .. } | Target::GlobalWebhook { method, .. } => method,
+            Target::MakeApiClient => "makeApiClient",
+        }
+    }
+
+    fn resolve<'c>(&self, connector: &'c Connector) -> Result<&'c MethodDef, InvokeError> {
+        let found = match self {
+            Target::Event { event, method } => connector.event_method(event, method),
+            Target::GlobalWebhook { webhook, method } => connector
+                .global_webhooks
+                .get(webhook)
+                .and_then(|hook| hook.methods.get(method))
+                .ok_or_else(|| format!("connector '{}' has no global webhook '{webhook}' with method '{method}'", connector.key)),
+            Target::MakeApiClient => connector
+                .make_api_client
+                .as_ref()
+                .ok_or_else(|| format!("connector '{}' has no makeApiClient", connector.key)),
+        };
+        found.map_err(InvokeError::NotFound)
+    }
+}
+
+/// One method call.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub connector: Arc<Connector>,
+    pub target: Target,
+    /// The argument object (`parameters`, `state`, `data`, ...).
+    pub args: serde_json::Value,
+    /// The subscription the call belongs to: its warm sandbox is reused under
+    /// [`Isolation::Subscription`]. `None` always gets a fresh sandbox.
+    pub subscription: Option<String>,
+    /// Overrides the method's deadline from [`Limits`].
+    pub timeout: Option<Duration>,
+}
+
+/// What an invocation produced, success or not, with its console output.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: Result<serde_json::Value, InvokeError>,
+    pub console: Vec<LogEntry>,
+    /// Time spent on the worker, sandbox creation included.
+    pub duration: Duration,
+    /// Whether a warm sandbox served the call.
+    pub warm: bool,
+}
+
+struct Job {
+    invocation: Invocation,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// The pool of JS worker threads. Cheap to share behind an `Arc`; dropping it lets the workers
+/// finish the invocations in flight and exit.
+pub struct Runtime {
+    workers: Vec<mpsc::UnboundedSender<Job>>,
+    next: AtomicUsize,
+    alive: Arc<AtomicUsize>,
+    limits: Arc<Limits>,
+}
+
+impl Runtime {
+    /// Starts `limits.workers` worker threads.
+    pub fn new(limits: Limits) -> std::io::Result<Self> {
+        let limits = Arc::new(limits);
+        let alive = Arc::new(AtomicUsize::new(0));
+        let count = limits.workers.max(1);
+        let mut workers = Vec::with_capacity(count);
+        for index in 0..count {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            let (limits, alive) = (limits.clone(), alive.clone());
+            std::thread::Builder::new()
+                .name(format!("js-worker-{index}"))
+                .stack_size(limits.thread_stack)
+                .spawn(move || worker_main(receiver, limits, alive, count))?;
+            workers.push(sender);
+        }
+        Ok(Runtime { workers, next: AtomicUsize::new(0), alive, limits })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Sandboxes alive right now, warm or busy.
+    pub fn sandboxes_alive(&self) -> usize {
+        self.alive.load(Ordering::Relaxed)
+    }
+
+    /// Runs one invocation on a worker thread.
+    pub async fn invoke(&self, invocation: Invocation) -> Outcome {
+        let (reply, answer) = oneshot::channel();
+        let worker = self.worker_for(&invocation);
+        let lost = |error: InvokeError| Outcome { result: Err(error), console: Vec::new(), duration: Duration::ZERO, warm: false };
+        if self.workers[worker].send(Job { invocation, reply }).is_err() {
+            return lost(InvokeError::Engine("the JS worker thread has stopped".into()));
+        }
+        answer.await.unwrap_or_else(|_| lost(InvokeError::Engine("the JS worker thread failed during the call".into())))
+    }
+
+    fn worker_for(&self, invocation: &Invocation) -> usize {
+        match &invocation.subscription {
+            Some(id) => {
+                let mut hash = DefaultHasher::new();
+                (invocation.connector.key.as_str(), id).hash(&mut hash);
+                (hash.finish() % self.workers.len() as u64) as usize
+            }
+            None => self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len(),
+        }
+    }
+}
+
+fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, limits: Arc<Limits>, alive: Arc<AtomicUsize>, workers: usize) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        tracing::error!("cannot start a JS worker's event loop");
+        return;
+    };
+    let local = tokio::task::LocalSet::new();
+    let capacity = limits.pool_capacity.div_ceil(workers);
+    let pool = Rc::new(RefCell::new(WarmPool::new(capacity)));
+    local.spawn_local(async move {
+        while let Some(job) = jobs.recv().await {
+            let worker = Worker { limits: limits.clone(), alive: alive.clone(), pool: pool.clone() };
+            tokio::task::spawn_local(async move {
+                let outcome = worker.run(job.invocation).await;
+                let _ = job.reply.send(outcome);
+            });
+        }
+    });
+    runtime.block_on(local);
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct SandboxKey {
+    connector: ConnectorKey,
+    subscription: String,
+}
+
+struct Worker {
+    limits: Arc<Limits>,
+    alive: Arc<AtomicUsize>,
+    pool: Rc<RefCell<WarmPool>>,
+}
+
+impl Worker {
+    async fn run(&self, invocation: Invocation) -> Outcome {
+        let start = Instant::now();
+        let mut console = Vec::new();
+        let mut warm = false;
+        let result = self.run_inner(&invocation, &mut console, &mut warm).await;
+        Outcome { result, console, duration: start.elapsed(), warm }
+    }
+
+    async fn run_inner(
+        &self,
+        invocation: &Invocation,
+        console: &mut Vec<LogEntry>,
+        warm: &mut bool,
+    ) -> Result<serde_json::Value, InvokeError> {
+        let method = invocation.target.resolve(&invocation.connector)?;
+        let file = runnable_file(method, invocation)?;
+        let key = self.sandbox_key(invocation);
+        let taken = key.as_ref().and_then(|k| self.pool.borrow_mut().take(k, &invocation.connector));
+        *warm = taken.is_some();
+        let mut sandbox = match taken {
+            Some(sandbox) => sandbox,
+            None => Sandbox::new(invocation.connector.clone(), &self.limits, self.alive.clone()).await?,
+        };
+        let method_key = invocation.target.method();
+        let timeout = invocation.timeout.unwrap_or_else(|| self.limits.timeout_for(method_key));
+        let result = sandbox.invoke(file, method_key, &invocation.args, timeout).await;
+        *console = sandbox.take_console();
+        let reusable = result.is_ok() && sandbox.uses < self.limits.max_uses && !sandbox.has_pending_work().await;
+        if let (Some(key), true) = (key, reusable) {
+            self.pool.borrow_mut().put(key, sandbox);
+        }
+        result
+    }
+
+    fn sandbox_key(&self, invocation: &Invocation) -> Option<SandboxKey> {
+        if self.limits.isolation == Isolation::Invocation {
+            return None;
+        }
+        let subscription = invocation.subscription.clone()?;
+        Some(SandboxKey { connector: invocation.connector.key.clone(), subscription })
+    }
+}
+
+fn runnable_file<'m>(method: &'m MethodDef, invocation: &Invocation) -> Result<&'m str, InvokeError> {
+    let name = invocation.target.method();
+    match (method.kind, method.file()) {
+        (ImplementationType::Javascript, Some(file)) => Ok(file),
+        (ImplementationType::NotSupported, _) => {
+            Err(InvokeError::Unsupported(format!("method '{name}' is marked not-supported by the connector")))
+        }
+        (kind, _) => Err(InvokeError::Unsupported(format!(
+            "method '{name}' is implemented as {kind}, which this runtime does not run yet"
+        ))),
+    }
+}
+
+/// Warm sandboxes of one worker, least recently used evicted first.
+struct WarmPool {
+    capacity: usize,
+    tick: u64,
+    entries: HashMap<SandboxKey, (Sandbox, u64)>,
+    order: BTreeMap<u64, SandboxKey>,
+}
+
+impl WarmPool {
+    fn new(capacity: usize) -> Self {
+        WarmPool { capacity, tick: 0, entries: HashMap::new(), order: BTreeMap::new() }
+    }
+
+    /// The warm sandbox of `key`, if it exists and was built from this very connector code.
+    fn take(&mut self, key: &SandboxKey, connector: &Connector) -> Option<Sandbox> {
+        let (sandbox, tick) = self.entries.remove(key)?;
+        self.order.remove(&tick);
+        (sandbox.connector().fingerprint() == connector.fingerprint()).then_some(sandbox)
+    }
+
+    fn put(&mut self, key: SandboxKey, sandbox: Sandbox) {
+        if self.capacity == 0 {
+            return;
+        }
+        while self.entries.len() >= self.capacity {
+            let Some((_, oldest)) = self.order.pop_first() else { break };
+            self.entries.remove(&oldest);
+        }
+        self.tick += 1;
+        self.order.insert(self.tick, key.clone());
+        self.entries.insert(key, (sandbox, self.tick));
+    }
+}

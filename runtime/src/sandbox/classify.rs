@@ -1,0 +1,50 @@
+//! The one crossing from JS errors to host errors: a caught JS value becomes a [`JsException`]
+//! (name, message, stack, file:line), and the engine's limit errors become their typed variants.
+
+use rquickjs::{CaughtError, Ctx, Value};
+
+use crate::error::{InvokeError, JsException, Location};
+
+/// The exception behind `caught`, as the author needs it.
+pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
+    match caught {
+        CaughtError::Exception(e) => {
+            let name: String = e.get::<_, Option<String>>("name").ok().flatten().unwrap_or_else(|| "Error".into());
+            let stack = e.stack().unwrap_or_default();
+            JsException {
+                name,
+                message: e.message().unwrap_or_default(),
+                location: Location::from_stack(&stack),
+                stack,
+            }
+        }
+        CaughtError::Value(value) => thrown_value(ctx, &value),
+        CaughtError::Error(e) => JsException {
+            name: "InternalError".into(),
+            message: e.to_string(),
+            stack: String::new(),
+            location: None,
+        },
+    }
+}
+
+fn thrown_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> JsException {
+    JsException {
+        name: "(thrown value)".into(),
+        message: format!("a non-Error value was thrown: {}", host_api::inspect::inspect(ctx, value)),
+        stack: String::new(),
+        location: None,
+    }
+}
+
+/// Sorts an exception into the limit it reports, if any.
+pub fn classify(exception: JsException, memory_limit: usize) -> InvokeError {
+    let location = exception.location.clone();
+    match (exception.name.as_str(), exception.message.as_str()) {
+        ("InternalError", "out of memory") => InvokeError::OutOfMemory { limit: memory_limit, location },
+        ("RangeError", "Maximum call stack size exceeded") | ("InternalError", "stack overflow") => {
+            InvokeError::StackOverflow { location }
+        }
+        _ => InvokeError::Exception(exception),
+    }
+}

@@ -1,0 +1,264 @@
+//! One sandbox: a QuickJS runtime and context of its own (own heap limit, stack limit, interrupt
+//! deadline, job queue), holding the modules of one connector. It is owned by one worker thread
+//! and serves one invocation at a time. Loaded method functions live in a hidden registry object
+//! inside the context, never as handles in Rust, so nothing can outlive the runtime.
+
+mod classify;
+mod marshal;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rquickjs::context::intrinsic;
+use rquickjs::object::Property;
+use rquickjs::{AsyncContext, AsyncRuntime, CatchResultExt, Ctx, Function, Module, Object, Value};
+
+use crate::connector::Connector;
+use crate::error::{InvokeError, JsException};
+use crate::limits::Limits;
+use crate::module::{CompileError, ConnectorLoader, ConnectorResolver};
+use host_api::{HostState, LogEntry};
+
+/// Every intrinsic except `Eval`: connector code cannot `eval` or `new Function`.
+type Intrinsics = (
+    intrinsic::Date,
+    intrinsic::RegExpCompiler,
+    intrinsic::RegExp,
+    intrinsic::Json,
+    intrinsic::Proxy,
+    intrinsic::MapSet,
+    intrinsic::TypedArrays,
+    intrinsic::Promise,
+    intrinsic::Performance,
+    intrinsic::WeakRef,
+    intrinsic::DOMException,
+);
+
+/// Name of the hidden global holding loaded method functions by file.
+const REGISTRY: &str = "__connectorMethods";
+
+pub(crate) struct Sandbox {
+    // Declared first so it drops before the runtime.
+    context: AsyncContext,
+    runtime: AsyncRuntime,
+    deadline: Rc<Cell<Option<Instant>>>,
+    host: HostState,
+    compile_error: Rc<RefCell<Option<CompileError>>>,
+    connector: Arc<Connector>,
+    memory_limit: usize,
+    alive: Arc<AtomicUsize>,
+    pub uses: u32,
+}
+
+impl Sandbox {
+    /// A fresh sandbox for `connector`, with the limits applied and the host API installed.
+    pub async fn new(connector: Arc<Connector>, limits: &Limits, alive: Arc<AtomicUsize>) -> Result<Self, InvokeError> {
+        let engine = |e: rquickjs::Error| InvokeError::Engine(e.to_string());
+        let runtime = AsyncRuntime::new().map_err(engine)?;
+        runtime.set_memory_limit(limits.memory).await;
+        runtime.set_max_stack_size(limits.js_stack()).await;
+        let deadline: Rc<Cell<Option<Instant>>> = Rc::default();
+        let expired = deadline.clone();
+        let interrupt = move || expired.get().is_some_and(|d| Instant::now() >= d);
+        runtime.set_interrupt_handler(Some(Box::new(interrupt))).await;
+        let compile_error = Rc::default();
+        let loader = ConnectorLoader { connector: connector.clone(), last_error: Rc::clone(&compile_error) };
+        runtime.set_loader(ConnectorResolver(connector.clone()), loader).await;
+        let context = AsyncContext::custom::<Intrinsics>(&runtime).await.map_err(engine)?;
+        let host = HostState::default();
+        context.with(|ctx| install(&ctx, &host)).await.map_err(engine)?;
+        alive.fetch_add(1, Ordering::Relaxed);
+        Ok(Sandbox {
+            context,
+            runtime,
+            deadline,
+            host,
+            compile_error,
+            connector,
+            memory_limit: limits.memory,
+            alive,
+            uses: 0,
+        })
+    }
+
+    pub fn connector(&self) -> &Arc<Connector> {
+        &self.connector
+    }
+
+    /// Runs the function exported by `file` with `args`, within `timeout` of CPU and wall time.
+    pub async fn invoke(
+        &mut self,
+        file: &str,
+        method: &str,
+        args: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<serde_json::Value, InvokeError> {
+        self.uses += 1;
+        let deadline = Instant::now() + timeout;
+        self.deadline.set(Some(deadline));
+        let call = self.context.async_with(async |ctx| call(&ctx, &self.connector, file, method, args).await);
+        let outcome = tokio::time::timeout_at(deadline.into(), call).await;
+        self.deadline.set(None);
+        let error = match outcome {
+            Err(_elapsed) => return Err(InvokeError::Timeout(timeout)),
+            Ok(Ok(json)) => return Ok(json),
+            Ok(Err(error)) => error,
+        };
+        Err(self.refine(error, deadline, timeout))
+    }
+
+    /// Turns the raw failure into its final kind: past the deadline it is a timeout whatever JS
+    /// made of the interrupt; a module that failed to compile reports the compiler's location.
+    fn refine(&self, error: Failure, deadline: Instant, timeout: Duration) -> InvokeError {
+        if Instant::now() >= deadline {
+            return InvokeError::Timeout(timeout);
+        }
+        match error {
+            Failure::Threw(exception) => classify::classify(exception, self.memory_limit),
+            Failure::Load(mut exception) => {
+                if let Some(compile) = self.compile_error.borrow_mut().take() {
+                    let prefix = format!("{}: ", compile.kind);
+                    let message = compile.message.strip_prefix(&prefix).unwrap_or(&compile.message);
+                    exception.message = format!("{message} (in {})", compile.name);
+                    exception.name = compile.kind;
+                    exception.location = compile.location;
+                }
+                match classify::classify(exception, self.memory_limit) {
+                    InvokeError::Exception(e) => InvokeError::Load(e),
+                    limit => limit,
+                }
+            }
+            Failure::Other(error) => error,
+        }
+    }
+
+    /// The console output of the last invocation.
+    pub fn take_console(&self) -> Vec<LogEntry> {
+        self.host.console.take()
+    }
+
+    /// Whether work started by the last invocation is still queued (an un-awaited promise);
+    /// such a sandbox is not reused, so that work never runs inside another invocation.
+    pub async fn has_pending_work(&self) -> bool {
+        self.runtime.is_job_pending().await
+    }
+
+    /// Bytes the engine has allocated for this sandbox.
+    pub async fn memory_used(&self) -> usize {
+        usize::try_from(self.runtime.memory_usage().await.malloc_size).unwrap_or(0)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.alive.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn install(ctx: &Ctx<'_>, host: &HostState) -> rquickjs::Result<()> {
+    host_api::install(ctx, host)?;
+    let registry = Object::new(ctx.clone())?;
+    ctx.globals().prop(REGISTRY, Property::from(registry))?;
+    Ok(())
+}
+
+/// How a call failed before classification.
+enum Failure {
+    Threw(JsException),
+    Load(JsException),
+    Other(InvokeError),
+}
+
+async fn call<'js>(
+    ctx: &Ctx<'js>,
+    connector: &Connector,
+    file: &str,
+    method: &str,
+    args: &serde_json::Value,
+) -> Result<serde_json::Value, Failure> {
+    let function = method_function(ctx, connector, file, method).await?;
+    let arg = marshal::to_js(ctx, args).catch(ctx).map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
+    add_aliases(&arg);
+    let threw = |e| Failure::Threw(classify::exception(ctx, e));
+    let mut result: Value = function.call((arg,)).catch(ctx).map_err(threw)?;
+    if let Some(promise) = result.as_promise().cloned() {
+        result = promise.into_future::<Value>().await.catch(ctx).map_err(threw)?;
+    }
+    match marshal::from_js(ctx, result) {
+        Ok(json) => Ok(json),
+        Err(marshal::FromJsError::NotJson(what)) => {
+            Err(Failure::Other(InvokeError::BadResult(format!("{method} returned {what}"))))
+        }
+        Err(marshal::FromJsError::Threw) => {
+            let caught = rquickjs::CaughtError::from_error(ctx, rquickjs::Error::Exception);
+            Err(Failure::Threw(classify::exception(ctx, caught)))
+        }
+    }
+}
+
+/// Connector code written against the docs' examples reads `body`; the SDK passes `data`.
+fn add_aliases(arg: &Value<'_>) {
+    let Some(object) = arg.as_object() else { return };
+    if object.contains_key("data").unwrap_or(false) && !object.contains_key("body").unwrap_or(true) {
+        if let Ok(data) = object.get::<_, Value>("data") {
+            let _ = object.set("body", data);
+        }
+    }
+}
+
+/// The function `file` exports for `method`, loading and evaluating the module on first use.
+async fn method_function<'js>(
+    ctx: &Ctx<'js>,
+    connector: &Connector,
+    file: &str,
+    method: &str,
+) -> Result<Function<'js>, Failure> {
+    let registry: Object = ctx.globals().get(REGISTRY).map_err(|e| Failure::Other(InvokeError::Engine(e.to_string())))?;
+    if let Ok(Some(function)) = registry.get::<_, Option<Function>>(file) {
+        return Ok(function);
+    }
+    let load = |e| Failure::Load(classify::exception(ctx, e));
+    if connector.file(file).is_none() {
+        let message = format!("no file '{file}' in connector '{}'", connector.key);
+        return Err(Failure::Other(InvokeError::NotFound(message)));
+    }
+    let imported = Module::import(ctx, file).catch(ctx).map_err(load)?;
+    let namespace: Object = imported.into_future().await.catch(ctx).map_err(load)?;
+    let function = pick_export(&namespace, method).ok_or_else(|| {
+        let message = format!(
+            "{file} exports no function for '{method}': expected `export default async function {method}(...)`, \
+             `module.exports = ...` or a named export `{method}`"
+        );
+        Failure::Other(InvokeError::BadResult(message))
+    })?;
+    let _ = registry.set(file, function.clone());
+    Ok(function)
+}
+
+/// The default export when it is a function; else the export named after the method (also inside
+/// a CommonJS `module.exports` object); else the only exported function.
+fn pick_export<'js>(namespace: &Object<'js>, method: &str) -> Option<Function<'js>> {
+    let default: Option<Value> = namespace.get("default").ok();
+    if let Some(function) = default.as_ref().and_then(|v| v.as_function()) {
+        return Some(function.clone());
+    }
+    let holders = [Some(namespace.clone()), default.and_then(|v| v.into_object())];
+    for holder in holders.iter().flatten() {
+        if let Ok(Some(function)) = holder.get::<_, Option<Function>>(method) {
+            return Some(function);
+        }
+        let functions: Vec<Function> = holder
+            .props::<String, Value>()
+            .filter_map(Result::ok)
+            .filter(|(key, _)| key != "__cjsModule")
+            .filter_map(|(_, v)| v.into_function())
+            .collect();
+        if let [only] = functions.as_slice() {
+            return Some(only.clone());
+        }
+    }
+    None
+}

@@ -1,0 +1,1 @@
+export default async ({ body, data }) => ({ same: body === data, id: body.id })

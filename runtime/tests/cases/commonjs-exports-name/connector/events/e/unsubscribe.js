@@ -1,0 +1,3 @@
+exports.unsubscribe = async function ({ state }) {
+  return { removed: state.webhookId }
+}

@@ -1,0 +1,1 @@
+exports.toRecord = (x) => ({ type: 'updated', record: { id: x.id } })

@@ -1,0 +1,3 @@
+export default async function handle({ data, query }) {
+  return { events: [{ type: 'created', record: { id: String(data.id), q: query.x } }] }
+}

@@ -1,0 +1,2 @@
+export const VERSION = 2
+export async function handle({ data }) { return { events: [data], version: VERSION } }

@@ -1,0 +1,4 @@
+export function parse(data) {
+  // the record is missing
+  return { id: data.record.id }
+}

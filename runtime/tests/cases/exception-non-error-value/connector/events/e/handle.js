@@ -1,0 +1,1 @@
+export default async () => { throw { code: 42 } }

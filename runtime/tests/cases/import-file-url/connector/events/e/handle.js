@@ -1,0 +1,2 @@
+import x from 'file:///etc/passwd'
+export default async () => x

@@ -1,0 +1,2 @@
+import x from './nope.js'
+export default async () => x

@@ -1,0 +1,2 @@
+import x from 'node:fs'
+export default async () => x

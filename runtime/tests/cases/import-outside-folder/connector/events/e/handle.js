@@ -1,0 +1,2 @@
+import x from '../../../outside.js'
+export default async () => x

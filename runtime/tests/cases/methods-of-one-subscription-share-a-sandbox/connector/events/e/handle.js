@@ -1,0 +1,2 @@
+import { store } from '../../lib/store.js'
+export default () => store.n ?? null

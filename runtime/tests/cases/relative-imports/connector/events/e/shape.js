@@ -1,0 +1,1 @@
+export const shape = (d) => Object.keys(d)

@@ -1,0 +1,2 @@
+import { prefix } from './util/prefix.js'
+export const sign = (v) => prefix + v

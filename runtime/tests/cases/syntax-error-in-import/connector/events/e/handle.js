@@ -1,0 +1,2 @@
+import { x } from '../../lib/broken.js'
+export default () => x

@@ -1,0 +1,4 @@
+export const x = {
+  a: 1,
+  b: ,
+}

@@ -1,0 +1,2 @@
+const config = JSON.parse('{oops')
+export default () => config

@@ -1,0 +1,1 @@
+export default async () => ({ a: undefined, b: [undefined], c: NaN, d: new Date(0), e: -0 })
