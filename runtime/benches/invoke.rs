@@ -1,1 +1,129 @@
-fn main(){}
+//! Invocation benchmark: p50/p99 of a cold invocation (new sandbox, cached bytecode) and of a warm
+//! one for a small `handle`, and the memory one warm sandbox costs. Run with
+//! `cargo bench -p runtime --bench invoke`. Latencies are end to end through `Runtime::invoke`
+//! (channel hop to the worker thread and back included); "on worker" is the part spent on the
+//! JS thread. The baseline in the same run is a no-op round trip through the same worker channel,
+//! so the JS cost can be read as a difference on a noisy machine.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use runtime::{Connector, Invocation, Limits, Runtime, Target};
+use serde_json::json;
+
+const HANDLE: &str = "export default async function handle({ data, headers }) {
+  if (headers['x-event'] !== 'issues') return { events: [] }
+  return { events: [{ type: data.action === 'opened' ? 'created' : 'updated', record: { id: String(data.issue.id), title: data.issue.title } }] }
+}
+";
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("bench");
+    write(&root, "events/issues/handle.js", HANDLE);
+    write(&root, "events/issues/refresh.js", "export default () => null\n");
+    let connector = Arc::new(runtime::connector::load_connector(&root).unwrap());
+    let events = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let limits = Limits { workers: 1, pool_capacity: 4096, ..Limits::default() };
+    let runtime = Runtime::new(limits).unwrap();
+    events.block_on(async {
+        let _ = measure(&runtime, &connector, "refresh", Some("base"), 5_000).await;
+        let warm = measure(&runtime, &connector, "handle", Some("warm"), 20_000).await;
+        let baseline = measure(&runtime, &connector, "refresh", Some("base"), 20_000).await;
+        let cold = measure(&runtime, &connector, "handle", None, 2_000).await;
+        report("baseline: warm no-op refresh", &baseline);
+        report("warm handle", &warm);
+        report("cold handle (new sandbox)", &cold);
+        let per_sandbox = warm_sandbox_bytes(&runtime, &connector, 2_000).await;
+        println!("memory per warm sandbox: {} KiB (RSS growth over 2000 warm sandboxes)", per_sandbox / 1024);
+        println!(
+            "ratios: warm/baseline p50 {:.2}, cold/warm p50 {:.1}",
+            warm.total_p50 / baseline.total_p50,
+            cold.total_p50 / warm.total_p50
+        );
+    });
+}
+
+fn write(root: &Path, file: &str, text: &str) {
+    let path = root.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn invocation(connector: &Arc<Connector>, method: &str, subscription: Option<&str>) -> Invocation {
+    Invocation {
+        connector: connector.clone(),
+        target: Target::event("issues", method),
+        args: json!({
+            "data": {"action": "opened", "issue": {"id": 1347, "title": "Found a bug", "body": "It breaks"}},
+            "headers": {"x-event": "issues", "content-type": "application/json"},
+            "query": {},
+        }),
+        subscription: subscription.map(str::to_string),
+        timeout: None,
+    }
+}
+
+struct Figures {
+    total_p50: f64,
+    total_p99: f64,
+    worker_p50: f64,
+    worker_p99: f64,
+    queued_p50: f64,
+}
+
+async fn measure(runtime: &Runtime, connector: &Arc<Connector>, method: &str, sub: Option<&str>, n: usize) -> Figures {
+    for _ in 0..n / 10 {
+        runtime.invoke(invocation(connector, method, sub)).await.result.unwrap();
+    }
+    let mut total = Vec::with_capacity(n);
+    let mut worker = Vec::with_capacity(n);
+    let mut queued = Vec::with_capacity(n);
+    for _ in 0..n {
+        let request = invocation(connector, method, sub);
+        let start = Instant::now();
+        let outcome = runtime.invoke(request).await;
+        total.push(start.elapsed());
+        worker.push(outcome.duration);
+        queued.push(outcome.queued);
+        assert!(sub.is_some() || !outcome.warm, "a fresh invocation got a warm sandbox");
+        outcome.result.unwrap();
+    }
+    Figures {
+        total_p50: percentile(&mut total, 0.50),
+        total_p99: percentile(&mut total, 0.99),
+        worker_p50: percentile(&mut worker, 0.50),
+        worker_p99: percentile(&mut worker, 0.99),
+        queued_p50: percentile(&mut queued, 0.50),
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index].as_secs_f64() * 1e6
+}
+
+fn report(name: &str, f: &Figures) {
+    println!(
+        "{name:<32} p50 {:>7.1} µs  p99 {:>7.1} µs   (on worker: p50 {:>7.1} µs  p99 {:>7.1} µs; queued p50 {:>5.1} µs)",
+        f.total_p50, f.total_p99, f.worker_p50, f.worker_p99, f.queued_p50
+    );
+}
+
+async fn warm_sandbox_bytes(runtime: &Runtime, connector: &Arc<Connector>, count: usize) -> usize {
+    let before = rss_bytes();
+    for i in 0..count {
+        let id = format!("mem-{i}");
+        runtime.invoke(invocation(connector, "handle", Some(&id))).await.result.unwrap();
+    }
+    assert!(runtime.sandboxes_alive() >= count, "sandboxes were evicted during the measurement");
+    rss_bytes().saturating_sub(before) / count
+}
+
+fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096
+}

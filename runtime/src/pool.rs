@@ -83,18 +83,28 @@ pub struct Outcome {
     pub duration: Duration,
     /// Whether a warm sandbox served the call.
     pub warm: bool,
+    /// Time between the call to [`Runtime::invoke`] and the start on a worker thread.
+    pub queued: Duration,
 }
 
 struct Job {
+    sent: Instant,
     invocation: Invocation,
     reply: oneshot::Sender<Outcome>,
+}
+
+struct WorkerHandle {
+    jobs: mpsc::UnboundedSender<Job>,
+    /// Invocations sent and not yet answered.
+    in_flight: Arc<AtomicUsize>,
+    /// Invocations sent so far, counted after the send: an idle worker spins until it changes.
+    sent: Arc<AtomicUsize>,
 }
 
 /// The pool of JS worker threads. Cheap to share behind an `Arc`; dropping it lets the workers
 /// finish the invocations in flight and exit.
 pub struct Runtime {
-    workers: Vec<mpsc::UnboundedSender<Job>>,
-    next: AtomicUsize,
+    workers: Vec<WorkerHandle>,
     alive: Arc<AtomicUsize>,
     limits: Arc<Limits>,
 }
@@ -107,15 +117,23 @@ impl Runtime {
         let count = limits.workers.max(1);
         let mut workers = Vec::with_capacity(count);
         for index in 0..count {
-            let (sender, receiver) = mpsc::unbounded_channel();
-            let (limits, alive) = (limits.clone(), alive.clone());
+            let (jobs, receiver) = mpsc::unbounded_channel();
+            let in_flight = Arc::new(AtomicUsize::new(0));
+            let sent = Arc::new(AtomicUsize::new(0));
+            let shared = Shared {
+                limits: limits.clone(),
+                alive: alive.clone(),
+                in_flight: in_flight.clone(),
+                sent: sent.clone(),
+                workers: count,
+            };
             std::thread::Builder::new()
                 .name(format!("js-worker-{index}"))
                 .stack_size(limits.thread_stack)
-                .spawn(move || worker_main(receiver, limits, alive, count))?;
-            workers.push(sender);
+                .spawn(move || worker_main(receiver, shared))?;
+            workers.push(WorkerHandle { jobs, in_flight, sent });
         }
-        Ok(Runtime { workers, next: AtomicUsize::new(0), alive, limits })
+        Ok(Runtime { workers, alive, limits })
     }
 
     pub fn limits(&self) -> &Limits {
@@ -130,39 +148,99 @@ impl Runtime {
     /// Runs one invocation on a worker thread.
     pub async fn invoke(&self, invocation: Invocation) -> Outcome {
         let (reply, answer) = oneshot::channel();
-        let worker = self.worker_for(&invocation);
-        let lost = |error: InvokeError| Outcome { result: Err(error), console: Vec::new(), duration: Duration::ZERO, warm: false };
-        if self.workers[worker].send(Job { invocation, reply }).is_err() {
+        let worker = &self.workers[self.worker_for(&invocation)];
+        let lost = |error: InvokeError| Outcome {
+            result: Err(error),
+            console: Vec::new(),
+            duration: Duration::ZERO,
+            warm: false,
+            queued: Duration::ZERO,
+        };
+        worker.in_flight.fetch_add(1, Ordering::Relaxed);
+        if worker.jobs.send(Job { sent: Instant::now(), invocation, reply }).is_err() {
+            worker.in_flight.fetch_sub(1, Ordering::Relaxed);
             return lost(InvokeError::Engine("the JS worker thread has stopped".into()));
         }
-        answer.await.unwrap_or_else(|_| lost(InvokeError::Engine("the JS worker thread failed during the call".into())))
+        worker.sent.fetch_add(1, Ordering::Release);
+        let answer = spin_for_reply(answer).await;
+        answer.unwrap_or_else(|_| lost(InvokeError::Engine("the JS worker thread failed during the call".into())))
     }
 
+    /// A subscription's calls go where its warm sandbox lives; others go to the least busy worker,
+    /// so a runaway invocation delays only the subscriptions that share its thread.
     fn worker_for(&self, invocation: &Invocation) -> usize {
-        match &invocation.subscription {
+        let warm_key = invocation.subscription.as_ref().filter(|_| self.limits.isolation == Isolation::Subscription);
+        match warm_key {
             Some(id) => {
                 let mut hash = DefaultHasher::new();
                 (invocation.connector.key.as_str(), id).hash(&mut hash);
                 (hash.finish() % self.workers.len() as u64) as usize
             }
-            None => self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len(),
+            None => (0..self.workers.len())
+                .min_by_key(|&i| self.workers[i].in_flight.load(Ordering::Relaxed))
+                .unwrap_or(0),
         }
     }
 }
 
-fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, limits: Arc<Limits>, alive: Arc<AtomicUsize>, workers: usize) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+/// How long a caller polls for a quick reply before it awaits (and its thread may sleep).
+const REPLY_SPIN: Duration = Duration::from_micros(25);
+
+/// Most warm invocations answer within microseconds; polling briefly for the reply saves the
+/// caller's thread a sleep and wake-up that would cost more than the invocation.
+async fn spin_for_reply(mut answer: oneshot::Receiver<Outcome>) -> Result<Outcome, oneshot::error::RecvError> {
+    let start = Instant::now();
+    while start.elapsed() < REPLY_SPIN {
+        match answer.try_recv() {
+            Ok(outcome) => return Ok(outcome),
+            Err(oneshot::error::TryRecvError::Empty) => std::hint::spin_loop(),
+            Err(oneshot::error::TryRecvError::Closed) => break,
+        }
+    }
+    answer.await
+}
+
+/// What a worker thread shares with the [`Runtime`] handle.
+struct Shared {
+    limits: Arc<Limits>,
+    alive: Arc<AtomicUsize>,
+    in_flight: Arc<AtomicUsize>,
+    sent: Arc<AtomicUsize>,
+    workers: usize,
+}
+
+/// How long an idle worker keeps polling for the next job before its thread sleeps. Waking a
+/// sleeping thread costs tens of microseconds on a VM, more than a warm invocation itself.
+const IDLE_SPIN: Duration = Duration::from_micros(50);
+
+fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
+    let spin_on = shared.sent.clone();
+    let spin = move || {
+        let seen = spin_on.load(Ordering::Acquire);
+        let start = Instant::now();
+        while spin_on.load(Ordering::Acquire) == seen && start.elapsed() < IDLE_SPIN {
+            std::hint::spin_loop();
+        }
+    };
+    let built = tokio::runtime::Builder::new_current_thread().enable_all().on_thread_park(spin).build();
+    let Ok(runtime) = built else {
         tracing::error!("cannot start a JS worker's event loop");
         return;
     };
     let local = tokio::task::LocalSet::new();
-    let capacity = limits.pool_capacity.div_ceil(workers);
-    let pool = Rc::new(RefCell::new(WarmPool::new(capacity)));
+    let capacity = shared.limits.pool_capacity.div_ceil(shared.workers);
+    let worker = Rc::new(Worker {
+        limits: shared.limits,
+        alive: shared.alive,
+        pool: RefCell::new(WarmPool::new(capacity)),
+    });
     local.spawn_local(async move {
         while let Some(job) = jobs.recv().await {
-            let worker = Worker { limits: limits.clone(), alive: alive.clone(), pool: pool.clone() };
+            let (worker, in_flight) = (worker.clone(), shared.in_flight.clone());
             tokio::task::spawn_local(async move {
-                let outcome = worker.run(job.invocation).await;
+                let mut outcome = worker.run(job.invocation).await;
+                outcome.queued = job.sent.elapsed().saturating_sub(outcome.duration);
+                in_flight.fetch_sub(1, Ordering::Relaxed);
                 let _ = job.reply.send(outcome);
             });
         }
@@ -179,7 +257,7 @@ struct SandboxKey {
 struct Worker {
     limits: Arc<Limits>,
     alive: Arc<AtomicUsize>,
-    pool: Rc<RefCell<WarmPool>>,
+    pool: RefCell<WarmPool>,
 }
 
 impl Worker {
@@ -188,7 +266,7 @@ impl Worker {
         let mut console = Vec::new();
         let mut warm = false;
         let result = self.run_inner(&invocation, &mut console, &mut warm).await;
-        Outcome { result, console, duration: start.elapsed(), warm }
+        Outcome { result, console, duration: start.elapsed(), warm, queued: Duration::ZERO }
     }
 
     async fn run_inner(

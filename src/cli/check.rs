@@ -11,6 +11,10 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     for problem in &problems {
         eprintln!("{problem}");
     }
+    if connectors == 0 && problems.is_empty() {
+        eprintln!("{}: no connector found (expected folders with events/ or spec.yml)", dir.display());
+        return Ok(ExitCode::FAILURE);
+    }
     if problems.is_empty() {
         eprintln!("ok: {connectors} connector(s), no problems");
         Ok(ExitCode::SUCCESS)

@@ -123,12 +123,13 @@ mod tests {
 
     fn connector(files: &[&str]) -> Connector {
         let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("demo");
         for file in files {
-            let path = dir.path().join(file);
+            let path = root.join(file);
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(path, "export default 1").unwrap();
         }
-        crate::connector::load_connector(dir.path()).unwrap()
+        crate::connector::load_connector(&root).unwrap()
     }
 
     #[test]

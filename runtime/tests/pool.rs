@@ -1,0 +1,101 @@
+//! The worker pool beyond single invocations: a connector edited on disk replaces warm sandboxes,
+//! a runaway invocation leaves the other workers serving, and many subscriptions stay isolated
+//! under concurrency.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use runtime::{Invocation, Limits, Runtime, Target};
+use serde_json::json;
+
+fn write(root: &Path, file: &str, text: &str) {
+    let path = root.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn load(root: &Path) -> Arc<runtime::Connector> {
+    Arc::new(runtime::connector::load_connector(root).unwrap())
+}
+
+fn call(connector: &Arc<runtime::Connector>, method: &str, subscription: Option<&str>) -> Invocation {
+    Invocation {
+        connector: connector.clone(),
+        target: Target::event("e", method),
+        args: json!({}),
+        subscription: subscription.map(str::to_string),
+        timeout: None,
+    }
+}
+
+#[tokio::test]
+async fn edited_connector_replaces_its_warm_sandboxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    write(&root, "events/e/handle.js", "let n = 0\nexport default () => ({ v: 1, n: ++n })\n");
+    let runtime = Runtime::new(Limits { workers: 1, ..Limits::default() }).unwrap();
+    let v1 = load(&root);
+    for n in 1..=2 {
+        let outcome = runtime.invoke(call(&v1, "handle", Some("s"))).await;
+        assert_eq!(outcome.result.unwrap(), json!({ "v": 1, "n": n }));
+    }
+    write(&root, "events/e/handle.js", "let n = 0\nexport default () => ({ v: 2, n: ++n })\n");
+    let v2 = load(&root);
+    assert_ne!(v1.fingerprint(), v2.fingerprint());
+    let outcome = runtime.invoke(call(&v2, "handle", Some("s"))).await;
+    assert!(!outcome.warm, "a sandbox built from the old files was reused");
+    assert_eq!(outcome.result.unwrap(), json!({ "v": 2, "n": 1 }));
+}
+
+#[tokio::test]
+async fn runaway_invocation_leaves_other_workers_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    write(&root, "events/e/handle.js", "export default () => { for (;;) {} }\n");
+    write(&root, "events/e/refresh.js", "export default () => 'ok'\n");
+    let connector = load(&root);
+    let limits = Limits { workers: 2, ..Limits::default() }.with_timeout(Duration::from_secs(3));
+    let runtime = Arc::new(Runtime::new(limits).unwrap());
+    let spinning = tokio::spawn({
+        let (runtime, connector) = (runtime.clone(), connector.clone());
+        async move { runtime.invoke(call(&connector, "handle", None)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let start = Instant::now();
+    for _ in 0..20 {
+        let outcome = runtime.invoke(call(&connector, "refresh", None)).await;
+        assert_eq!(outcome.result.unwrap(), json!("ok"));
+    }
+    assert!(start.elapsed() < Duration::from_secs(2), "quick calls waited behind the runaway one");
+    let spun = spinning.await.unwrap();
+    assert_eq!(spun.result.unwrap_err().kind(), "timeout");
+}
+
+#[tokio::test]
+async fn concurrent_subscriptions_keep_their_own_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    write(&root, "events/e/handle.js", "let n = 0\nexport default async ({ data }) => { await null; n += 1; return { who: data.who, n } }\n");
+    let connector = load(&root);
+    let runtime = Arc::new(Runtime::new(Limits { workers: 2, ..Limits::default() }).unwrap());
+    let mut tasks = Vec::new();
+    for who in 0..8 {
+        let (runtime, connector) = (runtime.clone(), connector.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for _ in 0..25 {
+                let mut invocation = call(&connector, "handle", Some(&format!("sub-{who}")));
+                invocation.args = json!({ "data": { "who": who } });
+                let result = runtime.invoke(invocation).await.result.unwrap();
+                assert_eq!(result["who"], json!(who));
+                seen.push(result["n"].as_u64().unwrap());
+            }
+            seen
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), (1..=25).collect::<Vec<u64>>());
+    }
+    assert!(runtime.sandboxes_alive() <= 8);
+}
