@@ -53,10 +53,17 @@ fn invoke_prints_the_result_on_stdout_and_console_on_stderr() {
     let folder = Folder::new(&[("connectors/demo/events/issues/handle.js", HANDLE)]);
     let input = r#"{"data": {"id": 12}, "headers": {"x-id": "d-1"}}"#;
     std::fs::write(folder.path().join("in.json"), input).unwrap();
-    let out = run(&["invoke", "demo", "issues", "handle", "--input", "in.json"], &folder.path(), None);
+    let out = run(
+        &["invoke", "demo", "issues", "handle", "--input", "in.json"],
+        &folder.path(),
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(result, serde_json::json!({"events": [{"type": "created", "record": {"id": "12"}}]}));
+    assert_eq!(
+        result,
+        serde_json::json!({"events": [{"type": "created", "record": {"id": "12"}}]})
+    );
     assert_eq!(text(&out.stderr).trim(), "[log] delivery d-1");
 }
 
@@ -64,7 +71,16 @@ fn invoke_prints_the_result_on_stdout_and_console_on_stderr() {
 fn invoke_reads_input_from_stdin_and_takes_a_connectors_folder() {
     let folder = Folder::new(&[("elsewhere/demo/events/issues/handle.js", HANDLE)]);
     let input = r#"{"data": {"id": 3}, "headers": {}}"#;
-    let args = ["invoke", "--connectors", "elsewhere", "demo", "issues", "handle", "--input", "-"];
+    let args = [
+        "invoke",
+        "--connectors",
+        "elsewhere",
+        "demo",
+        "issues",
+        "handle",
+        "--input",
+        "-",
+    ];
     let out = run(&args, &folder.path(), Some(input));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("\"id\": \"3\""));
@@ -72,65 +88,137 @@ fn invoke_reads_input_from_stdin_and_takes_a_connectors_folder() {
 
 #[test]
 fn invoke_failure_exits_non_zero_with_file_and_line() {
-    let handle = "export default async function handle({ data }) {\n  return data.missing.field\n}\n";
+    let handle =
+        "export default async function handle({ data }) {\n  return data.missing.field\n}\n";
     let folder = Folder::new(&[("connectors/demo/events/issues/handle.js", handle)]);
-    let out = run(&["invoke", "demo", "issues", "handle"], &folder.path(), None);
+    let out = run(
+        &["invoke", "demo", "issues", "handle"],
+        &folder.path(),
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("error: demo issues handle: threw TypeError"), "{stderr}");
+    assert!(
+        stderr.contains("error: demo issues handle: threw TypeError"),
+        "{stderr}"
+    );
     assert!(stderr.contains("at events/issues/handle.js:2"), "{stderr}");
 }
 
 #[test]
 fn invoke_timeout_ms_ends_an_endless_loop() {
-    let folder = Folder::new(&[("connectors/demo/events/issues/handle.js", "export default () => { for (;;) {} }\n")]);
-    let out = run(&["invoke", "demo", "issues", "handle", "--timeout-ms", "200"], &folder.path(), None);
+    let folder = Folder::new(&[(
+        "connectors/demo/events/issues/handle.js",
+        "export default () => { for (;;) {} }\n",
+    )]);
+    let out = run(
+        &["invoke", "demo", "issues", "handle", "--timeout-ms", "200"],
+        &folder.path(),
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("timed out after 200 ms"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("timed out after 200 ms"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn invoke_bad_usage_explains_itself() {
     let folder = Folder::new(&[("connectors/demo/events/issues/handle.js", HANDLE)]);
     let cases: &[(&[&str], Option<&str>, &str)] = &[
-        (&["invoke", "nope", "issues", "handle"], None, "no connector 'nope'"),
-        (&["invoke", "demo", "issues", "handle", "--input", "-"], Some("{not json"), "the input is not valid JSON"),
-        (&["invoke", "demo", "issues", "handle", "--input", "-"], Some("[1]"), "must be a JSON object"),
-        (&["invoke", "demo", "issues", "handle", "--input", "missing.json"], None, "cannot read input file missing.json"),
+        (
+            &["invoke", "nope", "issues", "handle"],
+            None,
+            "no connector 'nope'",
+        ),
+        (
+            &["invoke", "demo", "issues", "handle", "--input", "-"],
+            Some("{not json"),
+            "the input is not valid JSON",
+        ),
+        (
+            &["invoke", "demo", "issues", "handle", "--input", "-"],
+            Some("[1]"),
+            "must be a JSON object",
+        ),
+        (
+            &[
+                "invoke",
+                "demo",
+                "issues",
+                "handle",
+                "--input",
+                "missing.json",
+            ],
+            None,
+            "cannot read input file missing.json",
+        ),
     ];
     for (args, stdin, expected) in cases {
         let out = run(args, &folder.path(), *stdin);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(text(&out.stderr).contains(expected), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     let out = run(&["invoke", "demo", "pulls", "handle"], &folder.path(), None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("has no event 'pulls' (it has: issues)"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("has no event 'pulls' (it has: issues)"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn check_reports_each_problem_as_path_line_message() {
     let folder = Folder::new(&[
         ("connectors/good/events/issues/handle.js", HANDLE),
-        ("connectors/bad/events/issues/handle.js", "export default async function handle() {\n  return {\n    events: [,\n  }\n}\n"),
-        ("connectors/bad/events/issues/spec.yml", "name: Issues\nmethods:\n  subscribe: {implementationType: javascript\n"),
-        ("connectors/bad/lib/util.js", "export const x = 1\nexport const y = ;\n"),
+        (
+            "connectors/bad/events/issues/handle.js",
+            "export default async function handle() {\n  return {\n    events: [,\n  }\n}\n",
+        ),
+        (
+            "connectors/bad/events/issues/spec.yml",
+            "name: Issues\nmethods:\n  subscribe: {implementationType: javascript\n",
+        ),
+        (
+            "connectors/bad/lib/util.js",
+            "export const x = 1\nexport const y = ;\n",
+        ),
     ]);
     let out = run(&["check"], &folder.path(), None);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("connectors/bad/events/issues/spec.yml:4: invalid YAML"), "{stderr}");
+    assert!(
+        stderr.contains("connectors/bad/events/issues/spec.yml:4: invalid YAML"),
+        "{stderr}"
+    );
     let out = run(&["check", "connectors/bad/lib"], &folder.path(), None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("connectors/bad/lib: no connector found"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("connectors/bad/lib: no connector found"),
+        "{}",
+        text(&out.stderr)
+    );
 
     std::fs::remove_file(folder.path().join("connectors/bad/events/issues/spec.yml")).unwrap();
     let out = run(&["check", "connectors"], &folder.path(), None);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("connectors/bad/events/issues/handle.js:4: SyntaxError"), "{stderr}");
-    assert!(stderr.contains("connectors/bad/lib/util.js:2: SyntaxError"), "{stderr}");
+    assert!(
+        stderr.contains("connectors/bad/events/issues/handle.js:4: SyntaxError"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("connectors/bad/lib/util.js:2: SyntaxError"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("connectors/good"), "{stderr}");
 }
 
@@ -140,4 +228,24 @@ fn check_passes_a_clean_folder() {
     let out = run(&["check", "connectors/good"], &folder.path(), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("ok: 1 connector(s), no problems"));
+}
+
+#[test]
+fn shipped_connectors_check_clean_and_the_readme_example_runs() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run(&["check"], repo, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let args = [
+        "invoke",
+        "seed-example",
+        "record-created",
+        "handle",
+        "--input",
+        "connectors/seed-example/fixtures/handle.json",
+    ];
+    let out = run(&args, repo, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["events"][0]["record"]["id"], "rec-1");
+    assert_eq!(result["response"]["data"], "ok");
 }

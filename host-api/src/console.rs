@@ -3,10 +3,12 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
 use rquickjs::function::{Func, Rest};
-use rquickjs::{Ctx, Object, Value};
+use rquickjs::object::Property;
+use rquickjs::{Array, Ctx, Object, Value};
 
 use crate::inspect;
 
@@ -50,6 +52,8 @@ struct Captured {
     entries: Vec<LogEntry>,
     bytes: usize,
     dropped: usize,
+    /// Promises rejected with no handler yet, by identity; reported when the invocation ends.
+    unhandled: Vec<(u64, String)>,
 }
 
 /// The console output of one sandbox, drained after every invocation.
@@ -67,8 +71,55 @@ impl ConsoleSink {
         captured.entries.push(LogEntry { level, message });
     }
 
+    /// Tracks promise rejections (the engine's rejection tracker): a promise rejected with no
+    /// handler that still has none when the invocation ends is reported as an error line, so
+    /// connector code that forgot an `await` learns of it.
+    pub fn track_rejection<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        promise: &Value<'js>,
+        reason: &Value<'js>,
+        handled: bool,
+    ) {
+        let mut hasher = DefaultHasher::new();
+        promise.hash(&mut hasher);
+        let id = hasher.finish();
+        let mut captured = self.0.borrow_mut();
+        if handled {
+            captured.unhandled.retain(|(pending, _)| *pending != id);
+            return;
+        }
+        let text = match reason.as_exception() {
+            Some(error) => {
+                let name: String = error.get("name").unwrap_or_else(|_| "Error".into());
+                format!("{name}: {}", error.message().unwrap_or_default())
+            }
+            None => inspect::inspect(ctx, reason),
+        };
+        if captured.unhandled.len() < MAX_LINES {
+            captured
+                .unhandled
+                .push((id, format!("Unhandled promise rejection: {text}")));
+            // Keep the promise alive until the invocation ends, so that its identity is not
+            // reused by another promise before a late handler is attached.
+            let _ = kept_rejections(ctx).and_then(|kept| kept.set(kept.len(), promise.clone()));
+        }
+    }
+
+    /// Lets go of the promises kept by [`ConsoleSink::track_rejection`]; called as an
+    /// invocation ends, inside the context.
+    pub fn end_invocation(&self, ctx: &Ctx<'_>) {
+        if let Ok(kept) = kept_rejections(ctx) {
+            let _ = kept.as_object().set("length", 0);
+        }
+    }
+
     /// Takes what was logged since the last call; a final warning counts the lines over the cap.
     pub fn take(&self) -> Vec<LogEntry> {
+        let unhandled = std::mem::take(&mut self.0.borrow_mut().unhandled);
+        for (_, message) in unhandled {
+            self.push(Level::Error, message);
+        }
         let Captured {
             mut entries,
             dropped,
@@ -82,6 +133,13 @@ impl ConsoleSink {
         }
         entries
     }
+}
+
+/// Hidden global holding rejected promises until the invocation ends.
+const KEPT_REJECTIONS: &str = "__unhandledRejections";
+
+fn kept_rejections<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Array<'js>> {
+    ctx.globals().get(KEPT_REJECTIONS)
 }
 
 /// Installs the `console` global writing into `sink`.
@@ -103,5 +161,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, sink: ConsoleSink) -> rquickjs::Result<()> {
         console.set(name, Func::from(log))?;
     }
     ctx.globals().set("console", console)?;
+    ctx.globals()
+        .prop(KEPT_REJECTIONS, Property::from(Array::new(ctx.clone())?))?;
     Ok(())
 }

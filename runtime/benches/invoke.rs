@@ -5,6 +5,8 @@
 //! JS thread. The baseline in the same run is a no-op round trip through the same worker channel,
 //! so the JS cost can be read as a difference on a noisy machine.
 
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,10 +24,21 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("bench");
     write(&root, "events/issues/handle.js", HANDLE);
-    write(&root, "events/issues/refresh.js", "export default () => null\n");
+    write(
+        &root,
+        "events/issues/refresh.js",
+        "export default () => null\n",
+    );
     let connector = Arc::new(runtime::connector::load_connector(&root).unwrap());
-    let events = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let limits = Limits { workers: 1, pool_capacity: 4096, ..Limits::default() };
+    let events = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let limits = Limits {
+        workers: 1,
+        pool_capacity: 4096,
+        ..Limits::default()
+    };
     let runtime = Runtime::new(limits).unwrap();
     events.block_on(async {
         let _ = measure(&runtime, &connector, "refresh", Some("base"), 5_000).await;
@@ -36,7 +49,10 @@ fn main() {
         report("warm handle", &warm);
         report("cold handle (new sandbox)", &cold);
         let per_sandbox = warm_sandbox_bytes(&runtime, &connector, 2_000).await;
-        println!("memory per warm sandbox: {} KiB (RSS growth over 2000 warm sandboxes)", per_sandbox / 1024);
+        println!(
+            "memory per warm sandbox: {} KiB (RSS growth over 2000 warm sandboxes)",
+            per_sandbox / 1024
+        );
         println!(
             "ratios: warm/baseline p50 {:.2}, cold/warm p50 {:.1}",
             warm.total_p50 / baseline.total_p50,
@@ -73,9 +89,19 @@ struct Figures {
     queued_p50: f64,
 }
 
-async fn measure(runtime: &Runtime, connector: &Arc<Connector>, method: &str, sub: Option<&str>, n: usize) -> Figures {
+async fn measure(
+    runtime: &Runtime,
+    connector: &Arc<Connector>,
+    method: &str,
+    sub: Option<&str>,
+    n: usize,
+) -> Figures {
     for _ in 0..n / 10 {
-        runtime.invoke(invocation(connector, method, sub)).await.result.unwrap();
+        runtime
+            .invoke(invocation(connector, method, sub))
+            .await
+            .result
+            .unwrap();
     }
     let mut total = Vec::with_capacity(n);
     let mut worker = Vec::with_capacity(n);
@@ -87,7 +113,10 @@ async fn measure(runtime: &Runtime, connector: &Arc<Connector>, method: &str, su
         total.push(start.elapsed());
         worker.push(outcome.duration);
         queued.push(outcome.queued);
-        assert!(sub.is_some() || !outcome.warm, "a fresh invocation got a warm sandbox");
+        assert!(
+            sub.is_some() || !outcome.warm,
+            "a fresh invocation got a warm sandbox"
+        );
         outcome.result.unwrap();
     }
     Figures {
@@ -116,14 +145,25 @@ async fn warm_sandbox_bytes(runtime: &Runtime, connector: &Arc<Connector>, count
     let before = rss_bytes();
     for i in 0..count {
         let id = format!("mem-{i}");
-        runtime.invoke(invocation(connector, "handle", Some(&id))).await.result.unwrap();
+        runtime
+            .invoke(invocation(connector, "handle", Some(&id)))
+            .await
+            .result
+            .unwrap();
     }
-    assert!(runtime.sandboxes_alive() >= count, "sandboxes were evicted during the measurement");
+    assert!(
+        runtime.sandboxes_alive() >= count,
+        "sandboxes were evicted during the measurement"
+    );
     rss_bytes().saturating_sub(before) / count
 }
 
 fn rss_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }

@@ -23,13 +23,20 @@ fn compile_all(connector: &Connector) -> Vec<Problem> {
         .filter_map(|(name, text)| compile(name, text).err())
         .map(|error| {
             let line = error.location.as_ref().map(|l| l.line);
-            Problem::new(connector.path_of(real_file(&error.name)), line, error.message)
+            Problem::new(
+                connector.path_of(real_file(&error.name)),
+                line,
+                error.message,
+            )
         })
         .collect()
 }
 
 fn is_script(name: &str) -> bool {
-    [".js", ".mjs", ".cjs", ".ts"].iter().any(|ext| name.ends_with(ext)) && !name.ends_with(".d.ts")
+    [".js", ".mjs", ".cjs", ".ts"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+        && !name.ends_with(".d.ts")
 }
 
 /// Inline code is named `events/a/spec.yml#handle.js`; its problems belong to the spec file.

@@ -196,13 +196,23 @@ mod tests {
     #[test]
     fn location_from_bare_frame_skips_native() {
         let stack = "    at <native>\n    at lib/util.js:3:10\n";
-        assert_eq!(Location::from_stack(stack).unwrap().to_string(), "lib/util.js:3");
+        assert_eq!(
+            Location::from_stack(stack).unwrap().to_string(),
+            "lib/util.js:3"
+        );
     }
 
     #[test]
     fn problem_display_is_path_line_message() {
-        let p = Problem::new("c/events/a/handle.js", Some(3), "SyntaxError: unexpected token");
-        assert_eq!(p.to_string(), "c/events/a/handle.js:3: SyntaxError: unexpected token");
+        let p = Problem::new(
+            "c/events/a/handle.js",
+            Some(3),
+            "SyntaxError: unexpected token",
+        );
+        assert_eq!(
+            p.to_string(),
+            "c/events/a/handle.js:3: SyntaxError: unexpected token"
+        );
         let p = Problem::new("c/spec.yml", None, "not a mapping");
         assert_eq!(p.to_string(), "c/spec.yml: not a mapping");
     }

@@ -32,7 +32,10 @@ pub enum Target {
 
 impl Target {
     pub fn event(event: &str, method: &str) -> Self {
-        Target::Event { event: event.to_string(), method: method.to_string() }
+        Target::Event {
+            event: event.to_string(),
+            method: method.to_string(),
+        }
     }
 
     /// The method key (`handle`, `subscribe`, ...).
@@ -50,7 +53,12 @@ impl Target {
                 .global_webhooks
                 .get(webhook)
                 .and_then(|hook| hook.methods.get(method))
-                .ok_or_else(|| format!("connector '{}' has no global webhook '{webhook}' with method '{method}'", connector.key)),
+                .ok_or_else(|| {
+                    format!(
+                        "connector '{}' has no global webhook '{webhook}' with method '{method}'",
+                        connector.key
+                    )
+                }),
             Target::MakeApiClient => connector
                 .make_api_client
                 .as_ref()
@@ -131,9 +139,17 @@ impl Runtime {
                 .name(format!("js-worker-{index}"))
                 .stack_size(limits.thread_stack)
                 .spawn(move || worker_main(receiver, shared))?;
-            workers.push(WorkerHandle { jobs, in_flight, sent });
+            workers.push(WorkerHandle {
+                jobs,
+                in_flight,
+                sent,
+            });
         }
-        Ok(Runtime { workers, alive, limits })
+        Ok(Runtime {
+            workers,
+            alive,
+            limits,
+        })
     }
 
     pub fn limits(&self) -> &Limits {
@@ -157,19 +173,36 @@ impl Runtime {
             queued: Duration::ZERO,
         };
         worker.in_flight.fetch_add(1, Ordering::Relaxed);
-        if worker.jobs.send(Job { sent: Instant::now(), invocation, reply }).is_err() {
+        if worker
+            .jobs
+            .send(Job {
+                sent: Instant::now(),
+                invocation,
+                reply,
+            })
+            .is_err()
+        {
             worker.in_flight.fetch_sub(1, Ordering::Relaxed);
-            return lost(InvokeError::Engine("the JS worker thread has stopped".into()));
+            return lost(InvokeError::Engine(
+                "the JS worker thread has stopped".into(),
+            ));
         }
         worker.sent.fetch_add(1, Ordering::Release);
         let answer = spin_for_reply(answer).await;
-        answer.unwrap_or_else(|_| lost(InvokeError::Engine("the JS worker thread failed during the call".into())))
+        answer.unwrap_or_else(|_| {
+            lost(InvokeError::Engine(
+                "the JS worker thread failed during the call".into(),
+            ))
+        })
     }
 
     /// A subscription's calls go where its warm sandbox lives; others go to the least busy worker,
     /// so a runaway invocation delays only the subscriptions that share its thread.
     fn worker_for(&self, invocation: &Invocation) -> usize {
-        let warm_key = invocation.subscription.as_ref().filter(|_| self.limits.isolation == Isolation::Subscription);
+        let warm_key = invocation
+            .subscription
+            .as_ref()
+            .filter(|_| self.limits.isolation == Isolation::Subscription);
         match warm_key {
             Some(id) => {
                 let mut hash = DefaultHasher::new();
@@ -188,7 +221,9 @@ const REPLY_SPIN: Duration = Duration::from_micros(25);
 
 /// Most warm invocations answer within microseconds; polling briefly for the reply saves the
 /// caller's thread a sleep and wake-up that would cost more than the invocation.
-async fn spin_for_reply(mut answer: oneshot::Receiver<Outcome>) -> Result<Outcome, oneshot::error::RecvError> {
+async fn spin_for_reply(
+    mut answer: oneshot::Receiver<Outcome>,
+) -> Result<Outcome, oneshot::error::RecvError> {
     let start = Instant::now();
     while start.elapsed() < REPLY_SPIN {
         match answer.try_recv() {
@@ -222,7 +257,10 @@ fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
             std::hint::spin_loop();
         }
     };
-    let built = tokio::runtime::Builder::new_current_thread().enable_all().on_thread_park(spin).build();
+    let built = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(spin)
+        .build();
     let Ok(runtime) = built else {
         tracing::error!("cannot start a JS worker's event loop");
         return;
@@ -266,7 +304,13 @@ impl Worker {
         let mut console = Vec::new();
         let mut warm = false;
         let result = self.run_inner(&invocation, &mut console, &mut warm).await;
-        Outcome { result, console, duration: start.elapsed(), warm, queued: Duration::ZERO }
+        Outcome {
+            result,
+            console,
+            duration: start.elapsed(),
+            warm,
+            queued: Duration::ZERO,
+        }
     }
 
     async fn run_inner(
@@ -278,17 +322,32 @@ impl Worker {
         let method = invocation.target.resolve(&invocation.connector)?;
         let file = runnable_file(method, invocation)?;
         let key = self.sandbox_key(invocation);
-        let taken = key.as_ref().and_then(|k| self.pool.borrow_mut().take(k, &invocation.connector));
+        let taken = key
+            .as_ref()
+            .and_then(|k| self.pool.borrow_mut().take(k, &invocation.connector));
         *warm = taken.is_some();
         let mut sandbox = match taken {
             Some(sandbox) => sandbox,
-            None => Sandbox::new(invocation.connector.clone(), &self.limits, self.alive.clone()).await?,
+            None => {
+                Sandbox::new(
+                    invocation.connector.clone(),
+                    &self.limits,
+                    self.alive.clone(),
+                )
+                .await?
+            }
         };
         let method_key = invocation.target.method();
-        let timeout = invocation.timeout.unwrap_or_else(|| self.limits.timeout_for(method_key));
-        let result = sandbox.invoke(file, method_key, &invocation.args, timeout).await;
+        let timeout = invocation
+            .timeout
+            .unwrap_or_else(|| self.limits.timeout_for(method_key));
+        let result = sandbox
+            .invoke(file, method_key, &invocation.args, timeout)
+            .await;
         *console = sandbox.take_console();
-        let reusable = result.is_ok() && sandbox.uses < self.limits.max_uses && !sandbox.has_pending_work().await;
+        let reusable = result.is_ok()
+            && sandbox.uses < self.limits.max_uses
+            && !sandbox.has_pending_work().await;
         if let (Some(key), true) = (key, reusable) {
             self.pool.borrow_mut().put(key, sandbox);
         }
@@ -300,17 +359,23 @@ impl Worker {
             return None;
         }
         let subscription = invocation.subscription.clone()?;
-        Some(SandboxKey { connector: invocation.connector.key.clone(), subscription })
+        Some(SandboxKey {
+            connector: invocation.connector.key.clone(),
+            subscription,
+        })
     }
 }
 
-fn runnable_file<'m>(method: &'m MethodDef, invocation: &Invocation) -> Result<&'m str, InvokeError> {
+fn runnable_file<'m>(
+    method: &'m MethodDef,
+    invocation: &Invocation,
+) -> Result<&'m str, InvokeError> {
     let name = invocation.target.method();
     match (method.kind, method.file()) {
         (ImplementationType::Javascript, Some(file)) => Ok(file),
-        (ImplementationType::NotSupported, _) => {
-            Err(InvokeError::Unsupported(format!("method '{name}' is marked not-supported by the connector")))
-        }
+        (ImplementationType::NotSupported, _) => Err(InvokeError::Unsupported(format!(
+            "method '{name}' is marked not-supported by the connector"
+        ))),
         (kind, _) => Err(InvokeError::Unsupported(format!(
             "method '{name}' is implemented as {kind}, which this runtime does not run yet"
         ))),
@@ -327,7 +392,12 @@ struct WarmPool {
 
 impl WarmPool {
     fn new(capacity: usize) -> Self {
-        WarmPool { capacity, tick: 0, entries: HashMap::new(), order: BTreeMap::new() }
+        WarmPool {
+            capacity,
+            tick: 0,
+            entries: HashMap::new(),
+            order: BTreeMap::new(),
+        }
     }
 
     /// The warm sandbox of `key`, if it exists and was built from this very connector code.
@@ -342,7 +412,9 @@ impl WarmPool {
             return;
         }
         while self.entries.len() >= self.capacity {
-            let Some((_, oldest)) = self.order.pop_first() else { break };
+            let Some((_, oldest)) = self.order.pop_first() else {
+                break;
+            };
             self.entries.remove(&oldest);
         }
         self.tick += 1;

@@ -19,7 +19,11 @@ fn load(root: &Path) -> Arc<runtime::Connector> {
     Arc::new(runtime::connector::load_connector(root).unwrap())
 }
 
-fn call(connector: &Arc<runtime::Connector>, method: &str, subscription: Option<&str>) -> Invocation {
+fn call(
+    connector: &Arc<runtime::Connector>,
+    method: &str,
+    subscription: Option<&str>,
+) -> Invocation {
     Invocation {
         connector: connector.clone(),
         target: Target::event("e", method),
@@ -33,18 +37,33 @@ fn call(connector: &Arc<runtime::Connector>, method: &str, subscription: Option<
 async fn edited_connector_replaces_its_warm_sandboxes() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("demo");
-    write(&root, "events/e/handle.js", "let n = 0\nexport default () => ({ v: 1, n: ++n })\n");
-    let runtime = Runtime::new(Limits { workers: 1, ..Limits::default() }).unwrap();
+    write(
+        &root,
+        "events/e/handle.js",
+        "let n = 0\nexport default () => ({ v: 1, n: ++n })\n",
+    );
+    let runtime = Runtime::new(Limits {
+        workers: 1,
+        ..Limits::default()
+    })
+    .unwrap();
     let v1 = load(&root);
     for n in 1..=2 {
         let outcome = runtime.invoke(call(&v1, "handle", Some("s"))).await;
         assert_eq!(outcome.result.unwrap(), json!({ "v": 1, "n": n }));
     }
-    write(&root, "events/e/handle.js", "let n = 0\nexport default () => ({ v: 2, n: ++n })\n");
+    write(
+        &root,
+        "events/e/handle.js",
+        "let n = 0\nexport default () => ({ v: 2, n: ++n })\n",
+    );
     let v2 = load(&root);
     assert_ne!(v1.fingerprint(), v2.fingerprint());
     let outcome = runtime.invoke(call(&v2, "handle", Some("s"))).await;
-    assert!(!outcome.warm, "a sandbox built from the old files was reused");
+    assert!(
+        !outcome.warm,
+        "a sandbox built from the old files was reused"
+    );
     assert_eq!(outcome.result.unwrap(), json!({ "v": 2, "n": 1 }));
 }
 
@@ -52,10 +71,18 @@ async fn edited_connector_replaces_its_warm_sandboxes() {
 async fn runaway_invocation_leaves_other_workers_serving() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("demo");
-    write(&root, "events/e/handle.js", "export default () => { for (;;) {} }\n");
+    write(
+        &root,
+        "events/e/handle.js",
+        "export default () => { for (;;) {} }\n",
+    );
     write(&root, "events/e/refresh.js", "export default () => 'ok'\n");
     let connector = load(&root);
-    let limits = Limits { workers: 2, ..Limits::default() }.with_timeout(Duration::from_secs(3));
+    let limits = Limits {
+        workers: 2,
+        ..Limits::default()
+    }
+    .with_timeout(Duration::from_secs(3));
     let runtime = Arc::new(Runtime::new(limits).unwrap());
     let spinning = tokio::spawn({
         let (runtime, connector) = (runtime.clone(), connector.clone());
@@ -67,7 +94,10 @@ async fn runaway_invocation_leaves_other_workers_serving() {
         let outcome = runtime.invoke(call(&connector, "refresh", None)).await;
         assert_eq!(outcome.result.unwrap(), json!("ok"));
     }
-    assert!(start.elapsed() < Duration::from_secs(2), "quick calls waited behind the runaway one");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "quick calls waited behind the runaway one"
+    );
     let spun = spinning.await.unwrap();
     assert_eq!(spun.result.unwrap_err().kind(), "timeout");
 }
@@ -76,9 +106,19 @@ async fn runaway_invocation_leaves_other_workers_serving() {
 async fn concurrent_subscriptions_keep_their_own_state() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("demo");
-    write(&root, "events/e/handle.js", "let n = 0\nexport default async ({ data }) => { await null; n += 1; return { who: data.who, n } }\n");
+    write(
+        &root,
+        "events/e/handle.js",
+        "let n = 0\nexport default async ({ data }) => { await null; n += 1; return { who: data.who, n } }\n",
+    );
     let connector = load(&root);
-    let runtime = Arc::new(Runtime::new(Limits { workers: 2, ..Limits::default() }).unwrap());
+    let runtime = Arc::new(
+        Runtime::new(Limits {
+            workers: 2,
+            ..Limits::default()
+        })
+        .unwrap(),
+    );
     let mut tasks = Vec::new();
     for who in 0..8 {
         let (runtime, connector) = (runtime.clone(), connector.clone());

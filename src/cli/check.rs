@@ -12,7 +12,10 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("{problem}");
     }
     if connectors == 0 && problems.is_empty() {
-        eprintln!("{}: no connector found (expected folders with events/ or spec.yml)", dir.display());
+        eprintln!(
+            "{}: no connector found (expected folders with events/ or spec.yml)",
+            dir.display()
+        );
         return Ok(ExitCode::FAILURE);
     }
     if problems.is_empty() {

@@ -24,29 +24,49 @@ pub struct InvokeArgs {
     /// The method's argument object as JSON: a file, or - for stdin (default: {})
     #[arg(long)]
     input: Option<PathBuf>,
-    /// The deadline of the invocation
+    /// The deadline of the invocation (default: 10000 for handle, 30000 for the others)
     #[arg(long)]
     timeout_ms: Option<u64>,
+    /// The sandbox's heap limit in MiB (default: 64)
+    #[arg(long)]
+    memory_mb: Option<usize>,
 }
 
 pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     let connector = find_connector(&args.connectors, &args.connector)?;
     let input = read_input(args.input.as_deref())?;
-    let mut limits = Limits { workers: 1, ..Limits::default() };
+    let mut limits = Limits {
+        workers: 1,
+        ..Limits::default()
+    };
     if let Some(ms) = args.timeout_ms {
         limits = limits.with_timeout(Duration::from_millis(ms));
     }
+    if let Some(mb) = args.memory_mb {
+        limits.memory = mb << 20;
+    }
     let target = target(&args.event, &args.method);
-    let invocation = Invocation { connector, target, args: input, subscription: None, timeout: None };
+    let invocation = Invocation {
+        connector,
+        target,
+        args: input,
+        subscription: None,
+        timeout: None,
+    };
     let runtime = Runtime::new(limits).context("cannot start the JS worker")?;
-    let events = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let events = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let outcome = events.block_on(runtime.invoke(invocation));
     Ok(report(&args, outcome))
 }
 
 fn target(event: &str, method: &str) -> Target {
     match event.strip_prefix("global-webhooks/") {
-        Some(webhook) => Target::GlobalWebhook { webhook: webhook.to_string(), method: method.to_string() },
+        Some(webhook) => Target::GlobalWebhook {
+            webhook: webhook.to_string(),
+            method: method.to_string(),
+        },
         None if event == "auth" && method == "makeApiClient" => Target::MakeApiClient,
         None => Target::event(event, method),
     }
@@ -56,10 +76,12 @@ fn target(event: &str, method: &str) -> Target {
 fn find_connector(dir: &Path, key: &str) -> anyhow::Result<Arc<Connector>> {
     let folder = dir.join(key);
     if folder.is_dir() {
-        return runtime::connector::load_connector(&folder).map(Arc::new).map_err(|problems| {
-            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("connector '{key}' does not load:\n{}", list.join("\n"))
-        });
+        return runtime::connector::load_connector(&folder)
+            .map(Arc::new)
+            .map_err(|problems| {
+                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!("connector '{key}' does not load:\n{}", list.join("\n"))
+            });
     }
     let (set, _) = runtime::connector::load_dir(dir);
     match set.get(key) {
@@ -73,14 +95,21 @@ fn read_input(path: Option<&Path>) -> anyhow::Result<serde_json::Value> {
         None => return Ok(serde_json::json!({})),
         Some(p) if p == Path::new("-") => {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).context("cannot read the input from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the input from stdin")?;
             text
         }
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read input file {}", p.display()))?,
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read input file {}", p.display()))?,
     };
-    let value: serde_json::Value = serde_json::from_str(&text).context("the input is not valid JSON")?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).context("the input is not valid JSON")?;
     if !value.is_object() {
-        bail!("the input must be a JSON object (the method's argument), got {}", kind_of(&value));
+        bail!(
+            "the input must be a JSON object (the method's argument), got {}",
+            kind_of(&value)
+        );
     }
     Ok(value)
 }
@@ -109,7 +138,10 @@ fn report(args: &InvokeArgs, outcome: Outcome) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("error: {} {} {}: {error}", args.connector, args.event, args.method);
+            eprintln!(
+                "error: {} {} {}: {error}",
+                args.connector, args.event, args.method
+            );
             if let Some(stack) = error.stack().filter(|s| !s.trim().is_empty()) {
                 eprintln!("{}", stack.trim_end());
             }

@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "connector-runtime", version, about = "Runs Integration.app-format connectors in QuickJS sandboxes")]
+#[command(
+    name = "connector-runtime",
+    version,
+    about = "Runs Integration.app-format connectors in QuickJS sandboxes"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

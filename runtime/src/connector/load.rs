@@ -23,7 +23,13 @@ const MAX_FILE_BYTES: u64 = 4 << 20;
 /// Largest connector accepted, all files together.
 const MAX_CONNECTOR_BYTES: u64 = 32 << 20;
 /// Methods probed in every event folder when its spec does not list them.
-const EVENT_METHODS: &[&str] = &["subscribe", "handle", "unsubscribe", "refresh", "getEventSelector"];
+const EVENT_METHODS: &[&str] = &[
+    "subscribe",
+    "handle",
+    "unsubscribe",
+    "refresh",
+    "getEventSelector",
+];
 /// Event key of the flat layout, where the method files sit at the connector's top level.
 pub const FLAT_EVENT_KEY: &str = "default";
 
@@ -37,9 +43,13 @@ pub fn load_dir(dir: &Path) -> (ConnectorSet, Vec<Problem>) {
     };
     for root in roots {
         match load_connector(&root) {
-            Ok(connector) if set.get(connector.key.as_str()).is_some() => problems.push(
-                Problem::new(&root, None, format!("duplicate connector key '{}'", connector.key)),
-            ),
+            Ok(connector) if set.get(connector.key.as_str()).is_some() => {
+                problems.push(Problem::new(
+                    &root,
+                    None,
+                    format!("duplicate connector key '{}'", connector.key),
+                ))
+            }
             Ok(connector) => set.insert(connector),
             Err(mut found) => problems.append(&mut found),
         }
@@ -75,19 +85,37 @@ pub fn load_connector(root: &Path) -> Result<Connector, Vec<Problem>> {
         problems.push(p);
         Value::Null
     });
-    let spec = if spec.is_null() { Value::Object(Default::default()) } else { spec };
-    let folder_name = root.file_name().and_then(|n| n.to_str()).unwrap_or("connector");
-    let key_text = spec.get("key").and_then(Value::as_str).unwrap_or(folder_name);
+    let spec = if spec.is_null() {
+        Value::Object(Default::default())
+    } else {
+        spec
+    };
+    let folder_name = root
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("connector");
+    let key_text = spec
+        .get("key")
+        .and_then(Value::as_str)
+        .unwrap_or(folder_name);
     let key = ConnectorKey::new(key_text)
         .map_err(|message| vec![Problem::new(root.join("spec.yml"), None, message)])?;
-    let mut loader = Loader { root, files: &mut files, problems: &mut problems };
+    let mut loader = Loader {
+        root,
+        files: &mut files,
+        problems: &mut problems,
+    };
     let events = loader.events();
     let global_webhooks = loader.global_webhooks();
     let make_api_client = loader.make_api_client(&spec);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let name = spec.get("name").and_then(Value::as_str).unwrap_or(key.as_str()).to_string();
+    let name = spec
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(key.as_str())
+        .to_string();
     let fingerprint = fingerprint(&files);
     Ok(Connector {
         key,
@@ -112,7 +140,9 @@ fn read_sources(root: &Path) -> Result<Files, Problem> {
             .map_err(|e| Problem::new(&dir, None, format!("cannot read folder: {e}")))?;
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if is_ignored(&path) || kind.is_symlink() {
                 continue;
             }
@@ -121,7 +151,8 @@ fn read_sources(root: &Path) -> Result<Files, Problem> {
             } else if is_source(&path) {
                 total += read_source(root, &path, &mut files)?;
                 if total > MAX_CONNECTOR_BYTES {
-                    let message = format!("connector is larger than {} MiB", MAX_CONNECTOR_BYTES >> 20);
+                    let message =
+                        format!("connector is larger than {} MiB", MAX_CONNECTOR_BYTES >> 20);
                     return Err(Problem::new(root, None, message));
                 }
             }
@@ -153,7 +184,10 @@ fn read_source(root: &Path, path: &Path, files: &mut Files) -> Result<u64, Probl
 /// Parses the YAML file `name` (relative to the root) when present; `Null` when absent.
 fn read_spec(root: &Path, files: &Files, name: &str) -> Result<Value, Problem> {
     let alt = name.replace(".yml", ".yaml");
-    let Some((path, text)) = files.get_key_value(name).or_else(|| files.get_key_value(&alt)) else {
+    let Some((path, text)) = files
+        .get_key_value(name)
+        .or_else(|| files.get_key_value(&alt))
+    else {
         return Ok(Value::Null);
     };
     let value: Value = serde_yaml_ng::from_str(text).map_err(|e| {
@@ -162,7 +196,11 @@ fn read_spec(root: &Path, files: &Files, name: &str) -> Result<Value, Problem> {
     })?;
     match value {
         Value::Object(_) | Value::Null => Ok(value),
-        _ => Err(Problem::new(root.join(path), Some(1), "expected a mapping of keys to values")),
+        _ => Err(Problem::new(
+            root.join(path),
+            Some(1),
+            "expected a mapping of keys to values",
+        )),
     }
 }
 
@@ -209,24 +247,42 @@ impl Loader<'_> {
             "webhook" => EventKind::Webhook,
             "global-webhook" => EventKind::GlobalWebhook,
             other => {
-                let message = format!("unknown event implementationType '{other}': expected webhook or global-webhook");
+                let message = format!(
+                    "unknown event implementationType '{other}': expected webhook or global-webhook"
+                );
                 self.problem(&join(dir, "spec.yml"), message);
                 return None;
             }
         };
         let methods = self.methods(dir, &spec, EVENT_METHODS);
-        let name = spec.get("name").and_then(Value::as_str).unwrap_or(&key).to_string();
+        let name = spec
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(&key)
+            .to_string();
         let parameters_schema = spec.get("parametersSchema").cloned();
-        Some(EventDef { key, name, kind, parameters_schema, methods })
+        Some(EventDef {
+            key,
+            name,
+            kind,
+            parameters_schema,
+            methods,
+        })
     }
 
     fn global_webhooks(&mut self) -> BTreeMap<String, GlobalWebhookDef> {
         let mut hooks = BTreeMap::new();
         for dir in self.subfolders("global-webhooks") {
             let key = dir.rsplit('/').next().unwrap_or(&dir).to_string();
-            let Some(spec) = self.spec(&join(&dir, "spec.yml")) else { continue };
+            let Some(spec) = self.spec(&join(&dir, "spec.yml")) else {
+                continue;
+            };
             let methods = self.methods(&dir, &spec, &["handle"]);
-            let name = spec.get("name").and_then(Value::as_str).unwrap_or(&key).to_string();
+            let name = spec
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(&key)
+                .to_string();
             hooks.insert(key.clone(), GlobalWebhookDef { key, name, methods });
         }
         hooks
@@ -240,7 +296,11 @@ impl Loader<'_> {
     /// Every method of a folder: those its spec lists, then the known ones found by file name.
     fn methods(&mut self, dir: &str, spec: &Value, known: &[&str]) -> BTreeMap<String, MethodDef> {
         let spec_path = join(dir, "spec.yml");
-        let listed = spec.get("methods").and_then(Value::as_object).cloned().unwrap_or_default();
+        let listed = spec
+            .get("methods")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let mut methods = BTreeMap::new();
         for (key, entry) in &listed {
             if let Some(def) = self.method(dir, key, Some(entry), &spec_path) {
@@ -255,34 +315,56 @@ impl Loader<'_> {
         methods
     }
 
-    fn method(&mut self, dir: &str, key: &str, entry: Option<&Value>, spec_path: &str) -> Option<MethodDef> {
+    fn method(
+        &mut self,
+        dir: &str,
+        key: &str,
+        entry: Option<&Value>,
+        spec_path: &str,
+    ) -> Option<MethodDef> {
         let entry = entry.filter(|e| !e.is_null());
         let declared = match entry.and_then(type_of) {
             Some(name) => match ImplementationType::parse(name) {
                 Some(kind) => Some(kind),
                 None => {
-                    self.problem(spec_path, format!("method '{key}': unknown implementationType '{name}'"));
+                    self.problem(
+                        spec_path,
+                        format!("method '{key}': unknown implementationType '{name}'"),
+                    );
                     return None;
                 }
             },
             None => None,
         };
-        if let Some(def) = entry.and_then(|e| self.explicit_source(dir, key, e, declared, spec_path)) {
+        if let Some(def) =
+            entry.and_then(|e| self.explicit_source(dir, key, e, declared, spec_path))
+        {
             return def;
         }
         let stem = join(dir, &kebab_case(key));
-        let found = ImplementationType::candidates(&stem, declared).find(|(f, _)| self.files.contains_key(f));
+        let found = ImplementationType::candidates(&stem, declared)
+            .find(|(f, _)| self.files.contains_key(f));
         match (found, declared) {
-            (Some((file, kind)), _) => Some(MethodDef { kind, source: MethodSource::File(file) }),
-            (None, Some(ImplementationType::NotSupported)) => {
-                Some(MethodDef { kind: ImplementationType::NotSupported, source: MethodSource::None })
-            }
+            (Some((file, kind)), _) => Some(MethodDef {
+                kind,
+                source: MethodSource::File(file),
+            }),
+            (None, Some(ImplementationType::NotSupported)) => Some(MethodDef {
+                kind: ImplementationType::NotSupported,
+                source: MethodSource::None,
+            }),
             (None, Some(kind)) => {
-                self.problem(spec_path, format!("method '{key}' is {kind} but no file {stem}.* of that type exists"));
+                self.problem(
+                    spec_path,
+                    format!("method '{key}' is {kind} but no file {stem}.* of that type exists"),
+                );
                 None
             }
             (None, None) if entry.is_some() => {
-                self.problem(spec_path, format!("method '{key}' is listed but no file {stem}.* exists"));
+                self.problem(
+                    spec_path,
+                    format!("method '{key}' is listed but no file {stem}.* exists"),
+                );
                 None
             }
             (None, None) => None,
@@ -301,25 +383,40 @@ impl Loader<'_> {
     ) -> Option<Option<MethodDef>> {
         if let Some(path) = entry.get("filePath").and_then(Value::as_str) {
             let path = path.trim_start_matches("./");
-            let file = [path.to_string(), join(dir, path)].into_iter().find(|f| self.files.contains_key(f));
+            let file = [path.to_string(), join(dir, path)]
+                .into_iter()
+                .find(|f| self.files.contains_key(f));
             let Some(file) = file else {
-                self.problem(spec_path, format!("method '{key}': filePath '{path}' does not exist"));
+                self.problem(
+                    spec_path,
+                    format!("method '{key}': filePath '{path}' does not exist"),
+                );
                 return Some(None);
             };
             let kind = declared.or_else(|| ImplementationType::from_file_name(&file));
             let kind = kind.unwrap_or(ImplementationType::Javascript);
-            return Some(Some(MethodDef { kind, source: MethodSource::File(file) }));
+            return Some(Some(MethodDef {
+                kind,
+                source: MethodSource::File(file),
+            }));
         }
         if let Some(code) = entry.get("code").and_then(Value::as_str) {
             let name = format!("{spec_path}#{}.js", kebab_case(key));
             self.files.insert(name.clone(), Arc::from(code));
-            return Some(Some(MethodDef { kind: ImplementationType::Javascript, source: MethodSource::Inline(name) }));
+            return Some(Some(MethodDef {
+                kind: ImplementationType::Javascript,
+                source: MethodSource::Inline(name),
+            }));
         }
         let mapping = entry.get("mapping")?;
         let name = format!("{spec_path}#{}.map.json", kebab_case(key));
-        self.files.insert(name.clone(), Arc::from(mapping.to_string()));
+        self.files
+            .insert(name.clone(), Arc::from(mapping.to_string()));
         let kind = declared.unwrap_or(ImplementationType::Mapping);
-        Some(Some(MethodDef { kind, source: MethodSource::Inline(name) }))
+        Some(Some(MethodDef {
+            kind,
+            source: MethodSource::Inline(name),
+        }))
     }
 
     /// The spec at `path`, `{}` when absent, `None` (problem recorded) when malformed.
@@ -341,21 +438,31 @@ impl Loader<'_> {
             .files
             .keys()
             .filter_map(|f| f.strip_prefix(&prefix))
-            .filter_map(|rest| rest.split_once('/').map(|(dir, _)| format!("{prefix}{dir}")))
+            .filter_map(|rest| {
+                rest.split_once('/')
+                    .map(|(dir, _)| format!("{prefix}{dir}"))
+            })
             .collect();
         dirs.dedup();
         dirs
     }
 
     fn problem(&mut self, path: &str, message: String) {
-        self.problems.push(Problem::new(self.root.join(path), None, message));
+        self.problems
+            .push(Problem::new(self.root.join(path), None, message));
     }
 }
 
 fn type_of(spec: &Value) -> Option<&str> {
-    spec.get("implementationType").or_else(|| spec.get("type")).and_then(Value::as_str)
+    spec.get("implementationType")
+        .or_else(|| spec.get("type"))
+        .and_then(Value::as_str)
 }
 
 fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }

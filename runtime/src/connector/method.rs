@@ -133,12 +133,30 @@ mod tests {
     #[test]
     fn suffix_decides_type_map_before_plain_yml() {
         use ImplementationType::*;
-        assert_eq!(ImplementationType::from_file_name("handle.map.yml"), Some(Mapping));
-        assert_eq!(ImplementationType::from_file_name("subscribe.rest.yml"), Some(RestApiMapping));
-        assert_eq!(ImplementationType::from_file_name("subscribe.api.yml"), Some(RestApiMapping));
-        assert_eq!(ImplementationType::from_file_name("x.graphql.yml"), Some(GraphqlApiMapping));
-        assert_eq!(ImplementationType::from_file_name("handle.js"), Some(Javascript));
-        assert_eq!(ImplementationType::from_file_name("handle.yml"), Some(Mapping));
+        assert_eq!(
+            ImplementationType::from_file_name("handle.map.yml"),
+            Some(Mapping)
+        );
+        assert_eq!(
+            ImplementationType::from_file_name("subscribe.rest.yml"),
+            Some(RestApiMapping)
+        );
+        assert_eq!(
+            ImplementationType::from_file_name("subscribe.api.yml"),
+            Some(RestApiMapping)
+        );
+        assert_eq!(
+            ImplementationType::from_file_name("x.graphql.yml"),
+            Some(GraphqlApiMapping)
+        );
+        assert_eq!(
+            ImplementationType::from_file_name("handle.js"),
+            Some(Javascript)
+        );
+        assert_eq!(
+            ImplementationType::from_file_name("handle.yml"),
+            Some(Mapping)
+        );
         assert_eq!(ImplementationType::from_file_name("README.md"), None);
     }
 }

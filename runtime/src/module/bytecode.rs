@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rquickjs::module::WriteOptions;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::module::WriteOptions;
 use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Module, Runtime};
 use sha2::{Digest, Sha256};
 
@@ -58,10 +58,16 @@ fn cache() -> &'static Mutex<Cache> {
 pub fn compile(name: &str, text: &str) -> Result<Arc<[u8]>, CompileError> {
     let (_, source) = module_source(name, text);
     let key = cache_key(name, &source);
-    if let Some(hit) = cache().lock().ok().and_then(|c| c.entries.get(&key).cloned()) {
+    if let Some(hit) = cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.entries.get(&key).cloned())
+    {
         return Ok(hit);
     }
-    let bytecode: Arc<[u8]> = COMPILER.with(|c| c.borrow_mut().compile(name, &source))?.into();
+    let bytecode: Arc<[u8]> = COMPILER
+        .with(|c| c.borrow_mut().compile(name, &source))?
+        .into();
     if let Ok(mut cache) = cache().lock() {
         if cache.bytes + bytecode.len() > CACHE_BYTES {
             *cache = Cache::default();
@@ -100,7 +106,7 @@ impl Compiler {
         let engine_error = |e: rquickjs::Error| CompileError {
             name: name.to_string(),
             kind: "InternalError".into(),
-        message: format!("compiler engine error: {e}"),
+            message: format!("compiler engine error: {e}"),
             location: None,
         };
         if self.engine.is_none() {
@@ -114,7 +120,10 @@ impl Compiler {
             unreachable!("engine set above")
         };
         context.with(|ctx| {
-            let options = WriteOptions { strip_source: true, ..Default::default() };
+            let options = WriteOptions {
+                strip_source: true,
+                ..Default::default()
+            };
             Module::declare(ctx.clone(), name, source)
                 .and_then(|module| module.write(options))
                 .catch(&ctx)
@@ -128,7 +137,13 @@ impl Compiler {
 struct AnyName;
 
 impl Resolver for AnyName {
-    fn resolve<'js>(&mut self, _: &Ctx<'js>, _: &str, name: &str, _: Option<ImportAttributes<'js>>) -> rquickjs::Result<String> {
+    fn resolve<'js>(
+        &mut self,
+        _: &Ctx<'js>,
+        _: &str,
+        name: &str,
+        _: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
         Ok(name.to_string())
     }
 }
@@ -136,7 +151,12 @@ impl Resolver for AnyName {
 struct EmptyModule;
 
 impl Loader for EmptyModule {
-    fn load<'js>(&mut self, ctx: &Ctx<'js>, name: &str, _: Option<ImportAttributes<'js>>) -> rquickjs::Result<Module<'js>> {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js>> {
         Module::declare(ctx.clone(), name, "")
     }
 }
@@ -148,10 +168,19 @@ fn compile_error(name: &str, caught: CaughtError<'_>) -> CompileError {
             let message = format!("{kind}: {}", e.message().unwrap_or_default());
             (kind, message, e.stack().unwrap_or_default())
         }
-        other => ("InternalError".to_string(), other.to_string(), String::new()),
+        other => (
+            "InternalError".to_string(),
+            other.to_string(),
+            String::new(),
+        ),
     };
     let location = Location::from_stack(&stack);
-    CompileError { name: name.to_string(), kind, message, location }
+    CompileError {
+        name: name.to_string(),
+        kind,
+        message,
+        location,
+    }
 }
 
 #[cfg(test)]
@@ -167,9 +196,16 @@ mod tests {
 
     #[test]
     fn syntax_error_has_file_and_line() {
-        let error = compile("events/a/handle.js", "export default () => {\n  let x = ;\n}").unwrap_err();
+        let error = compile(
+            "events/a/handle.js",
+            "export default () => {\n  let x = ;\n}",
+        )
+        .unwrap_err();
         assert!(error.message.starts_with("SyntaxError"), "{error}");
         let location = error.location.unwrap();
-        assert_eq!((location.file.as_str(), location.line), ("events/a/handle.js", 2));
+        assert_eq!(
+            (location.file.as_str(), location.line),
+            ("events/a/handle.js", 2)
+        );
     }
 }

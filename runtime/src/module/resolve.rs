@@ -28,11 +28,14 @@ pub fn resolve(files: &Connector, base: &str, specifier: &str) -> Result<String,
     if host_api::BUILTIN_MODULES.contains(&bare) {
         return Ok(bare.to_string());
     }
-    let path_like = specifier.starts_with('/') || specifier.contains(':') || specifier.starts_with('.');
+    let path_like =
+        specifier.starts_with('/') || specifier.contains(':') || specifier.starts_with('.');
     if path_like && !specifier.starts_with("node:") {
-        return Err("absolute paths and URLs cannot be imported; import connector files with a \
+        return Err(
+            "absolute paths and URLs cannot be imported; import connector files with a \
                     relative path ('./helper.js')"
-            .to_string());
+                .to_string(),
+        );
     }
     let builtins = if host_api::BUILTIN_MODULES.is_empty() {
         "none yet".to_string()
@@ -102,7 +105,10 @@ impl Loader for ConnectorLoader {
         if host_api::BUILTIN_MODULES.contains(&name) {
             return host_api::declare_builtin(ctx, name);
         }
-        let text = self.connector.file(name).ok_or_else(|| Error::new_loading(name))?;
+        let text = self
+            .connector
+            .file(name)
+            .ok_or_else(|| Error::new_loading(name))?;
         match compile(name, text) {
             // SAFETY: the bytes come from `compile`, which wrote them with this very build of
             // QuickJS in this process; bytecode never comes from user input.
@@ -134,11 +140,19 @@ mod tests {
 
     #[test]
     fn relative_imports_resolve_inside_the_folder() {
-        let c = connector(&["events/a/handle.js", "events/a/util.js", "lib/shared.js", "lib/x/index.js"]);
+        let c = connector(&[
+            "events/a/handle.js",
+            "events/a/util.js",
+            "lib/shared.js",
+            "lib/x/index.js",
+        ]);
         let base = "events/a/handle.js";
         assert_eq!(resolve(&c, base, "./util.js").unwrap(), "events/a/util.js");
         assert_eq!(resolve(&c, base, "./util").unwrap(), "events/a/util.js");
-        assert_eq!(resolve(&c, base, "../../lib/shared.js").unwrap(), "lib/shared.js");
+        assert_eq!(
+            resolve(&c, base, "../../lib/shared.js").unwrap(),
+            "lib/shared.js"
+        );
         assert_eq!(resolve(&c, base, "../../lib/x").unwrap(), "lib/x/index.js");
     }
 

@@ -63,7 +63,11 @@ fn required_specifiers(text: &str) -> Vec<String> {
     while let Some(at) = rest.find("require(") {
         rest = &rest[at + "require(".len()..];
         let trimmed = rest.trim_start();
-        let Some(quote) = trimmed.chars().next().filter(|c| matches!(c, '\'' | '"' | '`')) else {
+        let Some(quote) = trimmed
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '\'' | '"' | '`'))
+        else {
             continue;
         };
         let body = &trimmed[1..];
@@ -88,7 +92,10 @@ mod tests {
     #[test]
     fn es_module_passes_unchanged() {
         let text = "import x from './x.js'\nexport default async function () {}";
-        assert_eq!(module_source("a.js", text), (SourceKind::EsModule, text.to_string()));
+        assert_eq!(
+            module_source("a.js", text),
+            (SourceKind::EsModule, text.to_string())
+        );
     }
 
     #[test]

@@ -9,7 +9,11 @@ use crate::error::{InvokeError, JsException, Location};
 pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
     match caught {
         CaughtError::Exception(e) => {
-            let name: String = e.get::<_, Option<String>>("name").ok().flatten().unwrap_or_else(|| "Error".into());
+            let name: String = e
+                .get::<_, Option<String>>("name")
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "Error".into());
             let stack = e.stack().unwrap_or_default();
             JsException {
                 name,
@@ -31,7 +35,10 @@ pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
 fn thrown_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> JsException {
     JsException {
         name: "(thrown value)".into(),
-        message: format!("a non-Error value was thrown: {}", host_api::inspect::inspect(ctx, value)),
+        message: format!(
+            "a non-Error value was thrown: {}",
+            host_api::inspect::inspect(ctx, value)
+        ),
         stack: String::new(),
         location: None,
     }
@@ -41,10 +48,12 @@ fn thrown_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> JsException {
 pub fn classify(exception: JsException, memory_limit: usize) -> InvokeError {
     let location = exception.location.clone();
     match (exception.name.as_str(), exception.message.as_str()) {
-        ("InternalError", "out of memory") => InvokeError::OutOfMemory { limit: memory_limit, location },
-        ("RangeError", "Maximum call stack size exceeded") | ("InternalError", "stack overflow") => {
-            InvokeError::StackOverflow { location }
-        }
+        ("InternalError", "out of memory") => InvokeError::OutOfMemory {
+            limit: memory_limit,
+            location,
+        },
+        ("RangeError", "Maximum call stack size exceeded")
+        | ("InternalError", "stack overflow") => InvokeError::StackOverflow { location },
         _ => InvokeError::Exception(exception),
     }
 }

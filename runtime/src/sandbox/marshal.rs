@@ -48,7 +48,10 @@ pub enum FromJsError {
 /// Converts a method's result to JSON; `undefined` becomes `null`.
 pub fn from_js<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Json, FromJsError> {
     let _ = ctx;
-    let mut walk = Walk { ancestors: Vec::new(), path: vec![Segment::Root] };
+    let mut walk = Walk {
+        ancestors: Vec::new(),
+        path: vec![Segment::Root],
+    };
     Ok(walk.value(value, "")?.unwrap_or(Json::Null))
 }
 
@@ -66,7 +69,7 @@ struct Walk<'js> {
 impl<'js> Walk<'js> {
     /// The JSON of `value` (stored under `key`), or `None` where JSON.stringify would drop it.
     fn value(&mut self, value: Value<'js>, key: &str) -> Result<Option<Json>, FromJsError> {
-        let value = self.to_json_hook(value, key)?;
+        let value = self.apply_to_json(value, key)?;
         Ok(Some(match value.type_of() {
             Type::Undefined | Type::Uninitialized => return Ok(None),
             Type::Null => Json::Null,
@@ -85,18 +88,23 @@ impl<'js> Walk<'js> {
     }
 
     /// Applies `toJSON` (as Date has) the way JSON.stringify does.
-    fn to_json_hook(&mut self, value: Value<'js>, key: &str) -> Result<Value<'js>, FromJsError> {
+    fn apply_to_json(&self, value: Value<'js>, key: &str) -> Result<Value<'js>, FromJsError> {
         let Some(object) = value.as_object().filter(|_| !value.is_function()) else {
             return Ok(value);
         };
         let hook: Value = object.get("toJSON").map_err(|_| FromJsError::Threw)?;
-        let Some(hook) = hook.as_function() else { return Ok(value) };
+        let Some(hook) = hook.as_function() else {
+            return Ok(value);
+        };
         let hook: Function = hook.clone();
-        hook.call((rquickjs::function::This(value.clone()), key)).map_err(|_| FromJsError::Threw)
+        hook.call((rquickjs::function::This(value.clone()), key))
+            .map_err(|_| FromJsError::Threw)
     }
 
     fn array(&mut self, value: Value<'js>) -> Result<Json, FromJsError> {
-        let Some(array) = value.as_array().cloned() else { return Ok(Json::Null) };
+        let Some(array) = value.as_array().cloned() else {
+            return Ok(Json::Null);
+        };
         self.enter(array.as_object().clone())?;
         let mut items = Vec::with_capacity(array.len());
         for i in 0..array.len() {
@@ -110,7 +118,9 @@ impl<'js> Walk<'js> {
     }
 
     fn object(&mut self, value: Value<'js>) -> Result<Json, FromJsError> {
-        let Some(object) = value.as_object().cloned() else { return Ok(Json::Null) };
+        let Some(object) = value.as_object().cloned() else {
+            return Ok(Json::Null);
+        };
         self.enter(object.clone())?;
         let mut map = Map::new();
         for key in object.keys::<String>() {
@@ -128,7 +138,11 @@ impl<'js> Walk<'js> {
     }
 
     fn enter(&mut self, object: Object<'js>) -> Result<(), FromJsError> {
-        if self.ancestors.iter().any(|a| a.as_value() == object.as_value()) {
+        if self
+            .ancestors
+            .iter()
+            .any(|a| a.as_value() == object.as_value())
+        {
             return Err(self.not_json("a cycle (an object that contains itself)"));
         }
         if self.ancestors.len() >= 1000 {
@@ -165,6 +179,8 @@ fn float_json(f: f64) -> Json {
 
 fn is_identifier(key: &str) -> bool {
     let mut chars = key.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }

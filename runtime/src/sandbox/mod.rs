@@ -55,7 +55,11 @@ pub(crate) struct Sandbox {
 
 impl Sandbox {
     /// A fresh sandbox for `connector`, with the limits applied and the host API installed.
-    pub async fn new(connector: Arc<Connector>, limits: &Limits, alive: Arc<AtomicUsize>) -> Result<Self, InvokeError> {
+    pub async fn new(
+        connector: Arc<Connector>,
+        limits: &Limits,
+        alive: Arc<AtomicUsize>,
+    ) -> Result<Self, InvokeError> {
         let engine = |e: rquickjs::Error| InvokeError::Engine(e.to_string());
         let runtime = AsyncRuntime::new().map_err(engine)?;
         runtime.set_memory_limit(limits.memory).await;
@@ -63,13 +67,33 @@ impl Sandbox {
         let deadline: Rc<Cell<Option<Instant>>> = Rc::default();
         let expired = deadline.clone();
         let interrupt = move || expired.get().is_some_and(|d| Instant::now() >= d);
-        runtime.set_interrupt_handler(Some(Box::new(interrupt))).await;
+        runtime
+            .set_interrupt_handler(Some(Box::new(interrupt)))
+            .await;
         let compile_error = Rc::default();
-        let loader = ConnectorLoader { connector: connector.clone(), last_error: Rc::clone(&compile_error) };
-        runtime.set_loader(ConnectorResolver(connector.clone()), loader).await;
-        let context = AsyncContext::custom::<Intrinsics>(&runtime).await.map_err(engine)?;
+        let loader = ConnectorLoader {
+            connector: connector.clone(),
+            last_error: Rc::clone(&compile_error),
+        };
+        runtime
+            .set_loader(ConnectorResolver(connector.clone()), loader)
+            .await;
         let host = HostState::default();
-        context.with(|ctx| install(&ctx, &host)).await.map_err(engine)?;
+        let console = host.console.clone();
+        let track: rquickjs::runtime::RejectionTracker =
+            Box::new(move |ctx, promise, reason, handled| {
+                console.track_rejection(&ctx, &promise, &reason, handled);
+            });
+        runtime
+            .set_host_promise_rejection_tracker(Some(track))
+            .await;
+        let context = AsyncContext::custom::<Intrinsics>(&runtime)
+            .await
+            .map_err(engine)?;
+        context
+            .with(|ctx| install(&ctx, &host))
+            .await
+            .map_err(engine)?;
         alive.fetch_add(1, Ordering::Relaxed);
         Ok(Sandbox {
             context,
@@ -99,7 +123,12 @@ impl Sandbox {
         self.uses += 1;
         let deadline = Instant::now() + timeout;
         self.deadline.set(Some(deadline));
-        let call = self.context.async_with(async |ctx| call(&ctx, &self.connector, file, method, args).await);
+        let host = &self.host;
+        let call = self.context.async_with(async |ctx| {
+            let result = call(&ctx, &self.connector, file, method, args).await;
+            host.console.end_invocation(&ctx);
+            result
+        });
         let outcome = tokio::time::timeout_at(deadline.into(), call).await;
         self.deadline.set(None);
         let error = match outcome {
@@ -121,7 +150,10 @@ impl Sandbox {
             Failure::Load(mut exception) => {
                 if let Some(compile) = self.compile_error.borrow_mut().take() {
                     let prefix = format!("{}: ", compile.kind);
-                    let message = compile.message.strip_prefix(&prefix).unwrap_or(&compile.message);
+                    let message = compile
+                        .message
+                        .strip_prefix(&prefix)
+                        .unwrap_or(&compile.message);
                     exception.message = format!("{message} (in {})", compile.name);
                     exception.name = compile.kind;
                     exception.location = compile.location;
@@ -144,11 +176,6 @@ impl Sandbox {
     /// such a sandbox is not reused, so that work never runs inside another invocation.
     pub async fn has_pending_work(&self) -> bool {
         self.runtime.is_job_pending().await
-    }
-
-    /// Bytes the engine has allocated for this sandbox.
-    pub async fn memory_used(&self) -> usize {
-        usize::try_from(self.runtime.memory_usage().await.malloc_size).unwrap_or(0)
     }
 }
 
@@ -180,18 +207,24 @@ async fn call<'js>(
     args: &serde_json::Value,
 ) -> Result<serde_json::Value, Failure> {
     let function = method_function(ctx, connector, file, method).await?;
-    let arg = marshal::to_js(ctx, args).catch(ctx).map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
+    let arg = marshal::to_js(ctx, args)
+        .catch(ctx)
+        .map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
     add_aliases(&arg);
     let threw = |e| Failure::Threw(classify::exception(ctx, e));
     let mut result: Value = function.call((arg,)).catch(ctx).map_err(threw)?;
     if let Some(promise) = result.as_promise().cloned() {
-        result = promise.into_future::<Value>().await.catch(ctx).map_err(threw)?;
+        result = promise
+            .into_future::<Value>()
+            .await
+            .catch(ctx)
+            .map_err(threw)?;
     }
     match marshal::from_js(ctx, result) {
         Ok(json) => Ok(json),
-        Err(marshal::FromJsError::NotJson(what)) => {
-            Err(Failure::Other(InvokeError::BadResult(format!("{method} returned {what}"))))
-        }
+        Err(marshal::FromJsError::NotJson(what)) => Err(Failure::Other(InvokeError::BadResult(
+            format!("{method} returned {what}"),
+        ))),
         Err(marshal::FromJsError::Threw) => {
             let caught = rquickjs::CaughtError::from_error(ctx, rquickjs::Error::Exception);
             Err(Failure::Threw(classify::exception(ctx, caught)))
@@ -201,11 +234,13 @@ async fn call<'js>(
 
 /// Connector code written against the docs' examples reads `body`; the SDK passes `data`.
 fn add_aliases(arg: &Value<'_>) {
-    let Some(object) = arg.as_object() else { return };
-    if object.contains_key("data").unwrap_or(false) && !object.contains_key("body").unwrap_or(true) {
-        if let Ok(data) = object.get::<_, Value>("data") {
-            let _ = object.set("body", data);
-        }
+    let Some(object) = arg.as_object() else {
+        return;
+    };
+    let wanted = object.contains_key("data").unwrap_or(false)
+        && !object.contains_key("body").unwrap_or(true);
+    if let (true, Ok(data)) = (wanted, object.get::<_, Value>("data")) {
+        let _ = object.set("body", data);
     }
 }
 
@@ -216,7 +251,10 @@ async fn method_function<'js>(
     file: &str,
     method: &str,
 ) -> Result<Function<'js>, Failure> {
-    let registry: Object = ctx.globals().get(REGISTRY).map_err(|e| Failure::Other(InvokeError::Engine(e.to_string())))?;
+    let registry: Object = ctx
+        .globals()
+        .get(REGISTRY)
+        .map_err(|e| Failure::Other(InvokeError::Engine(e.to_string())))?;
     if let Ok(Some(function)) = registry.get::<_, Option<Function>>(file) {
         return Ok(function);
     }
@@ -245,7 +283,10 @@ fn pick_export<'js>(namespace: &Object<'js>, method: &str) -> Option<Function<'j
     if let Some(function) = default.as_ref().and_then(|v| v.as_function()) {
         return Some(function.clone());
     }
-    let holders = [Some(namespace.clone()), default.and_then(|v| v.into_object())];
+    let holders = [
+        Some(namespace.clone()),
+        default.and_then(|v| v.into_object()),
+    ];
     for holder in holders.iter().flatten() {
         if let Ok(Some(function)) = holder.get::<_, Option<Function>>(method) {
             return Some(function);
