@@ -255,7 +255,8 @@ async fn method_function<'js>(
         .globals()
         .get(REGISTRY)
         .map_err(|e| Failure::Other(InvokeError::Engine(e.to_string())))?;
-    if let Ok(Some(function)) = registry.get::<_, Option<Function>>(file) {
+    let key = format!("{file}#{method}");
+    if let Ok(Some(function)) = registry.get::<_, Option<Function>>(key.as_str()) {
         return Ok(function);
     }
     let load = |e| Failure::Load(classify::exception(ctx, e));
@@ -272,7 +273,7 @@ async fn method_function<'js>(
         );
         Failure::Other(InvokeError::BadResult(message))
     })?;
-    let _ = registry.set(file, function.clone());
+    let _ = registry.set(key, function.clone());
     Ok(function)
 }
 
