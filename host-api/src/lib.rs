@@ -1,13 +1,23 @@
 //! Everything connector code can touch besides the language itself. Each JS-visible API lives in its
-//! own module with an `install` function; `install` below registers them all in one place. This crate
-//! knows rquickjs and nothing of connectors, storage or HTTP serving.
+//! own module with an `install` function that sets its globals and registers its natives on the
+//! hidden `__host` object; [`install`] below calls them all, in one place. Classes easiest to write
+//! in JS are glue modules in `js/` over those natives, loaded lazily (see [`glue`]). This crate
+//! knows rquickjs, HTTP and crypto, and nothing of connectors, storage or serving.
 
+pub mod bytecode;
 pub mod console;
+pub mod crypto;
+pub mod encoding;
+pub mod glue;
 pub mod inspect;
+pub mod modules;
+pub mod timers;
+pub mod url;
 
-use rquickjs::{Ctx, Module};
+use rquickjs::Ctx;
 
 pub use console::{ConsoleSink, Level, LogEntry};
+pub use modules::{BUILTIN_MODULES, builtin_source};
 
 /// What the host hands one sandbox. It lives as long as the sandbox and is shared by its invocations.
 #[derive(Clone, Default)]
@@ -18,15 +28,12 @@ pub struct HostState {
 
 /// Installs every host global into a fresh context.
 pub fn install(ctx: &Ctx<'_>, host: &HostState) -> rquickjs::Result<()> {
+    glue::natives(ctx)?;
     console::install(ctx, host.console.clone())?;
+    crypto::install(ctx, host)?;
+    encoding::install(ctx, host)?;
+    url::install(ctx, host)?;
+    timers::install(ctx, host)?;
+    glue::install(ctx)?;
     Ok(())
-}
-
-/// Bare module specifiers the host provides (`import x from 'name'`); every other bare name is refused.
-pub const BUILTIN_MODULES: &[&str] = &[];
-
-/// Declares the built-in module `name`, one of [`BUILTIN_MODULES`].
-pub fn declare_builtin<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Module<'js>> {
-    let _ = ctx;
-    Err(rquickjs::Error::new_loading(name))
 }

@@ -24,9 +24,8 @@ pub fn resolve(files: &Connector, base: &str, specifier: &str) -> Result<String,
     if specifier.starts_with("./") || specifier.starts_with("../") {
         return resolve_relative(files, base, specifier);
     }
-    let bare = specifier.strip_prefix("node:").unwrap_or(specifier);
-    if host_api::BUILTIN_MODULES.contains(&bare) {
-        return Ok(bare.to_string());
+    if let Some(name) = host_api::modules::builtin_name(specifier) {
+        return Ok(name.to_string());
     }
     let path_like =
         specifier.starts_with('/') || specifier.contains(':') || specifier.starts_with('.');
@@ -37,11 +36,7 @@ pub fn resolve(files: &Connector, base: &str, specifier: &str) -> Result<String,
                 .to_string(),
         );
     }
-    let builtins = if host_api::BUILTIN_MODULES.is_empty() {
-        "none yet".to_string()
-    } else {
-        host_api::BUILTIN_MODULES.join(", ")
-    };
+    let builtins = host_api::BUILTIN_MODULES.join(", ");
     Err(format!(
         "unknown module: only files of the connector ('./x.js') and the built-in modules ({builtins}) \
          can be imported"
@@ -102,8 +97,8 @@ impl Loader for ConnectorLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js>> {
-        if host_api::BUILTIN_MODULES.contains(&name) {
-            return host_api::declare_builtin(ctx, name);
+        if host_api::modules::builtin_name(name).is_some() {
+            return host_api::modules::load_builtin(ctx, name);
         }
         let text = self
             .connector
@@ -166,6 +161,7 @@ mod tests {
             ("file:///etc/passwd", "absolute paths and URLs"),
             ("https://example.com/x.js", "absolute paths and URLs"),
             ("fs", "unknown module"),
+            ("crypt", "unknown module"),
             ("node:child_process", "unknown module"),
             ("./missing.js", "no such file"),
         ] {

@@ -1,0 +1,2 @@
+// Placeholder until the Buffer glue lands.
+export const Buffer = undefined

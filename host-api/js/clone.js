@@ -1,0 +1,2 @@
+// Placeholder until the structuredClone glue lands.
+export const structuredClone = undefined

@@ -1,0 +1,2 @@
+// Placeholder until the TextEncoder glue lands.
+export const TextEncoder = undefined, TextDecoder = undefined

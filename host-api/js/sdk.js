@@ -1,0 +1,3 @@
+// Placeholder until the SDK error classes land.
+export class MembraneError extends Error {}
+export default { MembraneError }

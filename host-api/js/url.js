@@ -1,0 +1,2 @@
+// Placeholder until the URL glue lands.
+export const URL = undefined, URLSearchParams = undefined
