@@ -33,6 +33,13 @@ pub const GLUE: &[Glue] = &[
     },
     Glue { name: "host:url", source: include_str!("../js/url.js"), globals: &["URL", "URLSearchParams"] },
     Glue { name: "host:clone", source: include_str!("../js/clone.js"), globals: &["structuredClone"] },
+    Glue {
+        name: "host:fetch",
+        source: include_str!("../js/fetch.js"),
+        globals: &["fetch", "Headers", "Response"],
+    },
+    Glue { name: "host:sdk", source: include_str!("../js/sdk.js"), globals: &[] },
+    Glue { name: "host:api-client", source: include_str!("../js/api-client.js"), globals: &[] },
 ];
 
 /// Name of the hidden global holding the natives that glue modules are built on.
@@ -48,8 +55,16 @@ pub fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     Ok(host)
 }
 
-/// Defines every glue global as a lazy accessor on `globalThis`.
+/// Defines every glue global as a lazy accessor on `globalThis`, and `__host.glue(name)`, which
+/// returns the namespace of glue module `name` (loading it once per context).
 pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
+    let by_name = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Object<'js>> {
+        let glue = GLUE.iter().find(|g| g.name == name).ok_or_else(|| {
+            Exception::throw_reference(&ctx, &format!("no host module named {name:?}"))
+        })?;
+        load(&ctx, glue)
+    };
+    natives(ctx)?.set("glue", rquickjs::function::Func::from(by_name))?;
     for glue in GLUE {
         for &name in glue.globals {
             let get = move |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> { load(&ctx, glue)?.get(name) };
@@ -60,8 +75,20 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
     Ok(())
 }
 
-/// Loads `glue`, replaces its lazy globals with data properties, and returns its namespace.
+/// The namespace of `glue`, loaded on first use in this context: its lazy globals become data
+/// properties and the namespace is kept on `__host` for the next caller.
 pub fn load<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {
+    let host = natives(ctx)?;
+    let key = format!("module:{}", glue.name);
+    if let Ok(Some(namespace)) = host.get::<_, Option<Object>>(key.as_str()) {
+        return Ok(namespace);
+    }
+    let namespace = evaluate(ctx, glue)?;
+    host.prop(key, Property::from(namespace.clone()))?;
+    Ok(namespace)
+}
+
+fn evaluate<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {
     let bytecode = bytecode::compile(glue.name, glue.source).map_err(|e| {
         let message = format!("host module {} does not compile: {}: {}", glue.name, e.kind, e.message);
         Exception::throw_internal(ctx, &message)

@@ -4,13 +4,17 @@
 //! in JS are glue modules in `js/` over those natives, loaded lazily (see [`glue`]). This crate
 //! knows rquickjs, HTTP and crypto, and nothing of connectors, storage or serving.
 
+pub mod api_client;
 pub mod bytecode;
+pub mod bytes;
 pub mod console;
 pub mod crypto;
 pub mod encoding;
 pub mod glue;
+pub mod http;
 pub mod inspect;
 pub mod modules;
+pub mod throw;
 pub mod timers;
 pub mod url;
 
@@ -24,6 +28,8 @@ pub use modules::{BUILTIN_MODULES, builtin_source};
 pub struct HostState {
     /// Where `console.*` calls land; the runtime drains it after each invocation.
     pub console: ConsoleSink,
+    /// The network, for `apiClient` and `fetch`; `None` leaves the sandbox without one.
+    pub http: Option<http::Http>,
 }
 
 /// Installs every host global into a fresh context.
@@ -34,6 +40,7 @@ pub fn install(ctx: &Ctx<'_>, host: &HostState) -> rquickjs::Result<()> {
     encoding::install(ctx, host)?;
     url::install(ctx, host)?;
     timers::install(ctx, host)?;
+    http::install(ctx, host.http.clone())?;
     glue::install(ctx)?;
     Ok(())
 }

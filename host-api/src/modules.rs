@@ -20,7 +20,19 @@ export default { Buffer };
 const URL: &str = "export const URL = globalThis.URL, URLSearchParams = globalThis.URLSearchParams;
 export default { URL, URLSearchParams };
 ";
-const SDK: &str = include_str!("../js/sdk.js");
+/// The SDK's classes come from the `host:sdk` glue module, so that `instanceof` holds between an
+/// error `apiClient` throws and the class a connector imports.
+const SDK: &str = "const m = globalThis.__host.glue('host:sdk');
+export default m;
+export const {
+  ErrorType, BadRequestErrorKey, ConnectionErrorKey, ConcurrencyErrorKey,
+  MembraneError, IntegrationAppError, InternalError, BadRequestError, ConcurrencyError, ConfigurationError,
+  FlowInstanceSetupError, FlowRunError, ActionRunError, ActionInstanceSetupError, UnitRunError,
+  ConnectionError, CustomCodeError, DependencyError, InsufficientCreditsError,
+  NotFoundError, RateLimitExceededError, NotAuthenticatedError, AccessDeniedError,
+  isMembraneError, isIntegrationAppError,
+} = m;
+";
 
 /// The source of built-in module `name` (without `node:`).
 pub fn builtin_source(name: &str) -> Option<Cow<'static, str>> {

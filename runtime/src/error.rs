@@ -63,11 +63,20 @@ pub struct JsException {
     pub stack: String,
     /// The innermost frame in a connector file.
     pub location: Option<Location>,
+    /// The error's `data` property when it has one: the SDK's errors carry `{type, key, message,
+    /// data}` there.
+    pub data: Option<serde_json::Value>,
 }
 
 impl fmt::Display for JsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.name, self.message)?;
+        let field = |key: &str| self.data.as_ref().and_then(|d| d.get(key)).and_then(|v| v.as_str());
+        match (field("type"), field("key")) {
+            (Some(kind), Some(key)) => write!(f, " (type {kind}, key {key})")?,
+            (Some(kind), None) => write!(f, " (type {kind})")?,
+            _ => {}
+        }
         if let Some(location) = &self.location {
             write!(f, " at {location}")?;
         }

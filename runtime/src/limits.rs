@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use host_api::http::HttpLimits;
+
 /// Whether successive invocations of one subscription may share a warm sandbox.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Isolation {
@@ -48,6 +50,8 @@ pub struct Limits {
     pub workers: usize,
     /// Default [`Isolation::Subscription`].
     pub isolation: Isolation,
+    /// Outgoing requests (`apiClient`, `fetch`): timeout 30 s, responses up to 16 MiB, 5 redirects.
+    pub http: HttpLimits,
 }
 
 impl Default for Limits {
@@ -62,6 +66,7 @@ impl Default for Limits {
             pool_capacity: 1024,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             isolation: Isolation::Subscription,
+            http: HttpLimits::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::error::InvokeError;
 use crate::limits::{Isolation, Limits};
 use crate::sandbox::Sandbox;
 use host_api::LogEntry;
+use host_api::http::Http;
 
 /// Which method to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +124,7 @@ impl Runtime {
         let limits = Arc::new(limits);
         let alive = Arc::new(AtomicUsize::new(0));
         let count = limits.workers.max(1);
+        let http = Http::new(limits.http.clone())?;
         let mut workers = Vec::with_capacity(count);
         for index in 0..count {
             let (jobs, receiver) = mpsc::unbounded_channel();
@@ -130,6 +132,7 @@ impl Runtime {
             let sent = Arc::new(AtomicUsize::new(0));
             let shared = Shared {
                 limits: limits.clone(),
+                http: http.clone(),
                 alive: alive.clone(),
                 in_flight: in_flight.clone(),
                 sent: sent.clone(),
@@ -238,6 +241,7 @@ async fn spin_for_reply(
 /// What a worker thread shares with the [`Runtime`] handle.
 struct Shared {
     limits: Arc<Limits>,
+    http: Http,
     alive: Arc<AtomicUsize>,
     in_flight: Arc<AtomicUsize>,
     sent: Arc<AtomicUsize>,
@@ -269,6 +273,7 @@ fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
     let capacity = shared.limits.pool_capacity.div_ceil(shared.workers);
     let worker = Rc::new(Worker {
         limits: shared.limits,
+        http: shared.http,
         alive: shared.alive,
         pool: RefCell::new(WarmPool::new(capacity)),
     });
@@ -294,6 +299,7 @@ struct SandboxKey {
 
 struct Worker {
     limits: Arc<Limits>,
+    http: Http,
     alive: Arc<AtomicUsize>,
     pool: RefCell<WarmPool>,
 }
@@ -332,6 +338,7 @@ impl Worker {
                 Sandbox::new(
                     invocation.connector.clone(),
                     &self.limits,
+                    Some(self.http.clone()),
                     self.alive.clone(),
                 )
                 .await?

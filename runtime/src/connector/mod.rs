@@ -163,10 +163,14 @@ impl ConnectorSet {
 
 /// Whether `dir` is itself one connector rather than a folder of connectors.
 pub fn is_connector_dir(dir: &Path) -> bool {
-    let marker = ["spec.yml", "spec.yaml", "events", "global-webhooks"].iter().any(|name| dir.join(name).exists());
-    let flat = ["subscribe", "handle", "unsubscribe", "refresh"].iter().any(|method| {
-        ImplementationType::candidates(method, None).any(|(file, _)| dir.join(file).is_file())
-    });
+    let marker = ["spec.yml", "spec.yaml", "events", "global-webhooks"]
+        .iter()
+        .any(|name| dir.join(name).exists());
+    let flat = ["subscribe", "handle", "unsubscribe", "refresh"]
+        .iter()
+        .any(|method| {
+            ImplementationType::candidates(method, None).any(|(file, _)| dir.join(file).is_file())
+        });
     marker || flat
 }
 

@@ -46,9 +46,16 @@ mod tests {
 
     #[test]
     fn syntax_error_has_file_and_line() {
-        let error = compile("events/a/handle.js", "export default () => {\n  let x = ;\n}").unwrap_err();
+        let error = compile(
+            "events/a/handle.js",
+            "export default () => {\n  let x = ;\n}",
+        )
+        .unwrap_err();
         assert!(error.message.starts_with("SyntaxError"), "{error}");
         let location = error.location.unwrap();
-        assert_eq!((location.file.as_str(), location.line), ("events/a/handle.js", 2));
+        assert_eq!(
+            (location.file.as_str(), location.line),
+            ("events/a/handle.js", 2)
+        );
     }
 }

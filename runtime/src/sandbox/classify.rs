@@ -15,11 +15,13 @@ pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
                 .flatten()
                 .unwrap_or_else(|| "Error".into());
             let stack = e.stack().unwrap_or_default();
+            let data = e.get::<_, Value>("data").ok().filter(|d| d.is_object());
             JsException {
                 name,
                 message: e.message().unwrap_or_default(),
                 location: Location::from_stack(&stack),
                 stack,
+                data: data.and_then(|d| super::marshal::from_js(ctx, d).ok()),
             }
         }
         CaughtError::Value(value) => thrown_value(ctx, &value),
@@ -28,6 +30,7 @@ pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
             message: e.to_string(),
             stack: String::new(),
             location: None,
+            data: None,
         },
     }
 }
@@ -41,6 +44,7 @@ fn thrown_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> JsException {
         ),
         stack: String::new(),
         location: None,
+        data: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! and serves one invocation at a time. Loaded method functions live in a hidden registry object
 //! inside the context, never as handles in Rust, so nothing can outlive the runtime.
 
+mod api;
 mod classify;
 mod marshal;
 
@@ -20,6 +21,7 @@ use crate::connector::Connector;
 use crate::error::{InvokeError, JsException};
 use crate::limits::Limits;
 use crate::module::{CompileError, ConnectorLoader, ConnectorResolver};
+use host_api::http::Http;
 use host_api::{HostState, LogEntry};
 
 /// Every intrinsic except `Eval`: connector code cannot `eval` or `new Function`.
@@ -58,6 +60,7 @@ impl Sandbox {
     pub async fn new(
         connector: Arc<Connector>,
         limits: &Limits,
+        http: Option<Http>,
         alive: Arc<AtomicUsize>,
     ) -> Result<Self, InvokeError> {
         let engine = |e: rquickjs::Error| InvokeError::Engine(e.to_string());
@@ -78,7 +81,10 @@ impl Sandbox {
         runtime
             .set_loader(ConnectorResolver(connector.clone()), loader)
             .await;
-        let host = HostState::default();
+        let host = HostState {
+            http,
+            ..HostState::default()
+        };
         let console = host.console.clone();
         let track: rquickjs::runtime::RejectionTracker =
             Box::new(move |ctx, promise, reason, handled| {
@@ -193,7 +199,7 @@ fn install(ctx: &Ctx<'_>, host: &HostState) -> rquickjs::Result<()> {
 }
 
 /// How a call failed before classification.
-enum Failure {
+pub(crate) enum Failure {
     Threw(JsException),
     Load(JsException),
     Other(InvokeError),
@@ -201,7 +207,7 @@ enum Failure {
 
 async fn call<'js>(
     ctx: &Ctx<'js>,
-    connector: &Connector,
+    connector: &Arc<Connector>,
     file: &str,
     method: &str,
     args: &serde_json::Value,
@@ -211,6 +217,11 @@ async fn call<'js>(
         .catch(ctx)
         .map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
     add_aliases(&arg);
+    if let Some(object) = arg.as_object() {
+        let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
+        let factory = api::factory(ctx, connector).map_err(engine)?;
+        host_api::api_client::attach(object, factory).map_err(engine)?;
+    }
     let threw = |e| Failure::Threw(classify::exception(ctx, e));
     let mut result: Value = function.call((arg,)).catch(ctx).map_err(threw)?;
     if let Some(promise) = result.as_promise().cloned() {
@@ -245,7 +256,7 @@ fn add_aliases(arg: &Value<'_>) {
 }
 
 /// The function `file` exports for `method`, loading and evaluating the module on first use.
-async fn method_function<'js>(
+pub(crate) async fn method_function<'js>(
     ctx: &Ctx<'js>,
     connector: &Connector,
     file: &str,
