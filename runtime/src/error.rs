@@ -42,7 +42,7 @@ impl Location {
             }
             _ => (rest, last, None),
         };
-        if file.is_empty() || file.starts_with('<') || file.contains(' ') {
+        if !is_connector_file(file) {
             return None;
         }
         Some(Location {
@@ -51,6 +51,14 @@ impl Location {
             column,
         })
     }
+}
+
+/// Whether a stack frame's file is a connector's file, not host glue (`host:fetch`), a built-in
+/// module (`crypto`) or a native frame (`<native>`): connector files always have an extension.
+fn is_connector_file(file: &str) -> bool {
+    let last = file.rsplit('/').next().unwrap_or(file);
+    let special = file.starts_with('<') || file.starts_with("host:") || file.contains(' ');
+    !file.is_empty() && !special && last.contains('.')
 }
 
 /// An exception thrown by connector code, as the author needs it to act.
@@ -209,6 +217,12 @@ mod tests {
             Location::from_stack(stack).unwrap().to_string(),
             "lib/util.js:3"
         );
+    }
+
+    #[test]
+    fn location_skips_host_and_builtin_frames() {
+        let stack = "    at decode (host:api-client:139:20)\n    at x (@integration-app/sdk:3:1)\n    at handle (events/a/handle.js:7:3)\n";
+        assert_eq!(Location::from_stack(stack).unwrap().to_string(), "events/a/handle.js:7");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
 }
 
 fn thrown_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> JsException {
+    if let Some(error) = error_like(value) {
+        return error;
+    }
     JsException {
         name: "(thrown value)".into(),
         message: format!(
@@ -46,6 +49,16 @@ fn thrown_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> JsException {
         location: None,
         data: None,
     }
+}
+
+/// An object with a string `name` and `message` that the engine does not count as an Error (a
+/// `DOMException`, a hand-made error object): reported by its name and message.
+fn error_like(value: &Value<'_>) -> Option<JsException> {
+    let object = value.as_object()?;
+    let name = object.get::<_, Option<String>>("name").ok().flatten()?;
+    let message = object.get::<_, Option<String>>("message").ok().flatten()?;
+    let stack = object.get::<_, Option<String>>("stack").ok().flatten().unwrap_or_default();
+    Some(JsException { name, message, location: Location::from_stack(&stack), stack, data: None })
 }
 
 /// Sorts an exception into the limit it reports, if any.

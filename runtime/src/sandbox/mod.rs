@@ -231,6 +231,7 @@ async fn call<'js>(
             .catch(ctx)
             .map_err(threw)?;
     }
+    host_api::timers::settle().await;
     match marshal::from_js(ctx, result) {
         Ok(json) => Ok(json),
         Err(marshal::FromJsError::NotJson(what)) => Err(Failure::Other(InvokeError::BadResult(
