@@ -267,31 +267,66 @@ fn seed_subscribe_refresh_unsubscribe_run_verbatim_against_a_fake_app() {
         "state": { "webhookId": "wh-1" },
     })
     .to_string();
-    let invoke = |method: &str| run(&["invoke", "seed-example", "record-created", method, "--input", "-"], repo, Some(&input));
+    let invoke = |method: &str| {
+        run(
+            &[
+                "invoke",
+                "seed-example",
+                "record-created",
+                method,
+                "--input",
+                "-",
+            ],
+            repo,
+            Some(&input),
+        )
+    };
 
     let out = invoke("subscribe");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(result, serde_json::json!({ "state": { "webhookId": "wh-1" } }));
+    assert_eq!(
+        result,
+        serde_json::json!({ "state": { "webhookId": "wh-1" } })
+    );
 
-    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
     let out = invoke("refresh");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let next = result["nextRefreshTimestamp"].as_u64().unwrap();
-    assert!(next >= before + 86_400_000 && next < before + 86_400_000 + 60_000, "{result}");
+    assert!(
+        next >= before + 86_400_000 && next < before + 86_400_000 + 60_000,
+        "{result}"
+    );
 
     let out = invoke("unsubscribe");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "null");
 
     let requests = app.requests();
-    let seen: Vec<(&str, &str)> = requests.iter().map(|r| (r.method.as_str(), r.path.as_str())).collect();
-    assert_eq!(seen, [("POST", "/webhooks"), ("POST", "/webhooks/wh-1/refresh"), ("DELETE", "/webhooks/wh-1")]);
+    let seen: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("POST", "/webhooks"),
+            ("POST", "/webhooks/wh-1/refresh"),
+            ("DELETE", "/webhooks/wh-1")
+        ]
+    );
     for request in &requests {
         assert_eq!(request.header("authorization"), Some("Bearer tok-123"));
     }
     let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
-    assert_eq!(body, serde_json::json!({ "webhookUri": "https://hooks.example.test/webhooks/sub-1", "<some_key>": "<some_value>" }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "webhookUri": "https://hooks.example.test/webhooks/sub-1", "<some_key>": "<some_value>" })
+    );
     assert_eq!(requests[0].header("content-type"), Some("application/json"));
 }

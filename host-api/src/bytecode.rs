@@ -42,10 +42,16 @@ fn cache() -> &'static Mutex<Cache> {
 /// The bytecode of ES module `name` with source `source`, compiled on first use.
 pub fn compile(name: &str, source: &str) -> Result<Arc<[u8]>, CompileError> {
     let key = cache_key(name, source);
-    if let Some(hit) = cache().lock().ok().and_then(|c| c.entries.get(&key).cloned()) {
+    if let Some(hit) = cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.entries.get(&key).cloned())
+    {
         return Ok(hit);
     }
-    let bytecode: Arc<[u8]> = COMPILER.with(|c| c.borrow_mut().compile(name, source))?.into();
+    let bytecode: Arc<[u8]> = COMPILER
+        .with(|c| c.borrow_mut().compile(name, source))?
+        .into();
     if let Ok(mut cache) = cache().lock() {
         if cache.bytes + bytecode.len() > CACHE_BYTES {
             *cache = Cache::default();
@@ -114,7 +120,13 @@ impl Compiler {
 struct AnyName;
 
 impl Resolver for AnyName {
-    fn resolve<'js>(&mut self, _: &Ctx<'js>, _: &str, name: &str, _: Option<ImportAttributes<'js>>) -> rquickjs::Result<String> {
+    fn resolve<'js>(
+        &mut self,
+        _: &Ctx<'js>,
+        _: &str,
+        name: &str,
+        _: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
         Ok(name.to_string())
     }
 }
@@ -122,7 +134,12 @@ impl Resolver for AnyName {
 struct EmptyModule;
 
 impl Loader for EmptyModule {
-    fn load<'js>(&mut self, ctx: &Ctx<'js>, name: &str, _: Option<ImportAttributes<'js>>) -> rquickjs::Result<Module<'js>> {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js>> {
         Module::declare(ctx.clone(), name, "")
     }
 }

@@ -24,5 +24,7 @@ fn copy_range(buffer: &ArrayBuffer<'_>, offset: usize, length: usize) -> Vec<u8>
     // SAFETY: the slice is copied before any JS runs again.
     let all = unsafe { buffer.as_bytes() }.unwrap_or_default();
     let end = offset.saturating_add(length).min(all.len());
-    all.get(offset.min(end)..end).map(<[u8]>::to_vec).unwrap_or_default()
+    all.get(offset.min(end)..end)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
 }

@@ -25,21 +25,41 @@ pub struct Glue {
 
 /// Every glue module.
 pub const GLUE: &[Glue] = &[
-    Glue { name: "host:buffer", source: include_str!("../js/buffer.js"), globals: &["Buffer"] },
+    Glue {
+        name: "host:buffer",
+        source: include_str!("../js/buffer.js"),
+        globals: &["Buffer"],
+    },
     Glue {
         name: "host:encoding",
         source: include_str!("../js/encoding.js"),
         globals: &["TextEncoder", "TextDecoder"],
     },
-    Glue { name: "host:url", source: include_str!("../js/url.js"), globals: &["URL", "URLSearchParams"] },
-    Glue { name: "host:clone", source: include_str!("../js/clone.js"), globals: &["structuredClone"] },
+    Glue {
+        name: "host:url",
+        source: include_str!("../js/url.js"),
+        globals: &["URL", "URLSearchParams"],
+    },
+    Glue {
+        name: "host:clone",
+        source: include_str!("../js/clone.js"),
+        globals: &["structuredClone"],
+    },
     Glue {
         name: "host:fetch",
         source: include_str!("../js/fetch.js"),
         globals: &["fetch", "Headers", "Response"],
     },
-    Glue { name: "host:sdk", source: include_str!("../js/sdk.js"), globals: &[] },
-    Glue { name: "host:api-client", source: include_str!("../js/api-client.js"), globals: &[] },
+    Glue {
+        name: "host:sdk",
+        source: include_str!("../js/sdk.js"),
+        globals: &[],
+    },
+    Glue {
+        name: "host:api-client",
+        source: include_str!("../js/api-client.js"),
+        globals: &[],
+    },
 ];
 
 /// Name of the hidden global holding the natives that glue modules are built on.
@@ -67,9 +87,12 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
     natives(ctx)?.set("glue", rquickjs::function::Func::from(by_name))?;
     for glue in GLUE {
         for &name in glue.globals {
-            let get = move |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> { load(&ctx, glue)?.get(name) };
+            let get = move |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> {
+                load(&ctx, glue)?.get(name)
+            };
             let set = move |ctx: Ctx<'js>, value: Value<'js>| define(&ctx, name, value);
-            ctx.globals().prop(name, Accessor::new(get, set).configurable())?;
+            ctx.globals()
+                .prop(name, Accessor::new(get, set).configurable())?;
         }
     }
     Ok(())
@@ -90,7 +113,10 @@ pub fn load<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {
 
 fn evaluate<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {
     let bytecode = bytecode::compile(glue.name, glue.source).map_err(|e| {
-        let message = format!("host module {} does not compile: {}: {}", glue.name, e.kind, e.message);
+        let message = format!(
+            "host module {} does not compile: {}: {}",
+            glue.name, e.kind, e.message
+        );
         Exception::throw_internal(ctx, &message)
     })?;
     // SAFETY: `bytecode::compile` produced these bytes with this build of QuickJS, in this process.
@@ -104,7 +130,8 @@ fn evaluate<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {
 }
 
 fn define<'js>(ctx: &Ctx<'js>, name: &str, value: Value<'js>) -> rquickjs::Result<()> {
-    ctx.globals().prop(name, Property::from(value).writable().configurable())
+    ctx.globals()
+        .prop(name, Property::from(value).writable().configurable())
 }
 
 /// A global defined by glue, loading its module if needed (for natives that return a `Buffer`).

@@ -26,7 +26,11 @@ pub struct HttpLimits {
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        HttpLimits { timeout: Duration::from_secs(30), max_response_bytes: 16 << 20, max_redirects: 5 }
+        HttpLimits {
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 16 << 20,
+            max_redirects: 5,
+        }
     }
 }
 
@@ -61,7 +65,9 @@ pub struct Http {
 
 impl std::fmt::Debug for Http {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Http").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("Http")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -91,15 +97,22 @@ impl Http {
             .thread_name("http-io")
             .enable_all()
             .build()?;
-        Ok(Http { client, io: Arc::new(IoRuntime(Some(io))), limits })
+        Ok(Http {
+            client,
+            io: Arc::new(IoRuntime(Some(io))),
+            limits,
+        })
     }
 
     /// Sends `request` on the I/O runtime and reads the whole response.
     pub async fn send(&self, request: Request) -> Result<Response, String> {
-        let Some(io) = self.io.0.as_ref() else { return Err("the HTTP runtime has stopped".into()) };
+        let Some(io) = self.io.0.as_ref() else {
+            return Err("the HTTP runtime has stopped".into());
+        };
         let (client, max) = (self.client.clone(), self.limits.max_response_bytes);
         let task = io.spawn(async move { send(client, request, max).await });
-        task.await.unwrap_or_else(|e| Err(format!("request task failed: {e}")))
+        task.await
+            .unwrap_or_else(|e| Err(format!("request task failed: {e}")))
     }
 }
 
@@ -112,23 +125,44 @@ async fn send(client: reqwest::Client, request: Request, max: usize) -> Result<R
     if let Some(body) = request.body {
         builder = builder.body(body);
     }
-    let mut response = builder.send().await.map_err(|e| format!("{what} failed: {}", cause(&e)))?;
+    let mut response = builder
+        .send()
+        .await
+        .map_err(|e| format!("{what} failed: {}", cause(&e)))?;
     let status = response.status();
     let headers = response
         .headers()
         .iter()
-        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let url = response.url().to_string();
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| format!("{what}: reading the response failed: {}", cause(&e)))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("{what}: reading the response failed: {}", cause(&e)))?
+    {
         if body.len() + chunk.len() > max {
-            return Err(format!("{what}: the response is larger than {} MiB", max >> 20));
+            return Err(format!(
+                "{what}: the response is larger than {} MiB",
+                max >> 20
+            ));
         }
         body.extend_from_slice(&chunk);
     }
     let status_text = status.canonical_reason().unwrap_or("").to_string();
-    Ok(Response { status: status.as_u16(), status_text, headers, body, url })
+    Ok(Response {
+        status: status.as_u16(),
+        status_text,
+        headers,
+        body,
+        url,
+    })
 }
 
 /// `POST https://api.example.com/hooks`: the query string is left out, it may carry a key.
@@ -147,7 +181,11 @@ fn cause(error: &reqwest::Error) -> String {
         text = format!("{text}: {inner}");
         source = inner.source();
     }
-    if error.is_timeout() { format!("timed out ({text})") } else { text }
+    if error.is_timeout() {
+        format!("timed out ({text})")
+    } else {
+        text
+    }
 }
 
 /// Registers `__host.httpRequest({method, url, headers, body}) → Promise<{status, statusText,
@@ -160,9 +198,15 @@ pub fn install<'js>(ctx: &Ctx<'js>, http: Option<Http>) -> rquickjs::Result<()> 
         async move {
             let request = parsed?;
             let Some(http) = http else {
-                return Err(Exception::throw_message(&ctx, "network access is not available here"));
+                return Err(Exception::throw_message(
+                    &ctx,
+                    "network access is not available here",
+                ));
             };
-            let response = http.send(request).await.map_err(|e| Exception::throw_message(&ctx, &e))?;
+            let response = http
+                .send(request)
+                .await
+                .map_err(|e| Exception::throw_message(&ctx, &e))?;
             response_object(&ctx, response)
         }
     };
@@ -171,28 +215,66 @@ pub fn install<'js>(ctx: &Ctx<'js>, http: Option<Http>) -> rquickjs::Result<()> 
 
 fn parse_request<'js>(ctx: &Ctx<'js>, spec: &Value<'js>) -> rquickjs::Result<Request> {
     let name = "httpRequest";
-    let spec = spec.as_object().ok_or_else(|| throw::bad_argument(ctx, name, "request", "an object", throw::type_name(spec)))?;
-    let method: String = spec.get::<_, Option<String>>("method")?.unwrap_or_else(|| "GET".into());
+    let spec = spec.as_object().ok_or_else(|| {
+        throw::bad_argument(ctx, name, "request", "an object", throw::type_name(spec))
+    })?;
+    let method: String = spec
+        .get::<_, Option<String>>("method")?
+        .unwrap_or_else(|| "GET".into());
     let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
         .map_err(|_| throw::bad_argument(ctx, name, "method", "an HTTP method", &method))?;
-    let url: String = spec.get("url").map_err(|_| throw::bad_argument(ctx, name, "url", "a string", "other"))?;
-    let url = url::Url::parse(&url).map_err(|e| throw::bad_argument(ctx, name, "url", "an absolute URL", &format!("{url:?}: {e}")))?;
+    let url: String = spec
+        .get("url")
+        .map_err(|_| throw::bad_argument(ctx, name, "url", "a string", "other"))?;
+    let url = url::Url::parse(&url).map_err(|e| {
+        throw::bad_argument(
+            ctx,
+            name,
+            "url",
+            "an absolute URL",
+            &format!("{url:?}: {e}"),
+        )
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(throw::bad_argument(ctx, name, "url", "an http or https URL", url.scheme()));
+        return Err(throw::bad_argument(
+            ctx,
+            name,
+            "url",
+            "an http or https URL",
+            url.scheme(),
+        ));
     }
     let headers = header_pairs(ctx, spec.get("headers")?)?;
     let body = body_bytes(ctx, spec.get("body")?)?;
-    Ok(Request { method, url, headers, body })
+    Ok(Request {
+        method,
+        url,
+        headers,
+        body,
+    })
 }
 
-fn header_pairs<'js>(ctx: &Ctx<'js>, headers: Value<'js>) -> rquickjs::Result<Vec<(String, String)>> {
-    let Some(pairs) = headers.as_array() else { return Ok(Vec::new()) };
+fn header_pairs<'js>(
+    ctx: &Ctx<'js>,
+    headers: Value<'js>,
+) -> rquickjs::Result<Vec<(String, String)>> {
+    let Some(pairs) = headers.as_array() else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::with_capacity(pairs.len());
     for pair in pairs.iter::<rquickjs::Array>() {
         let pair = pair?;
         let (name, value): (String, String) = (pair.get(0)?, pair.get(1)?);
-        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() || reqwest::header::HeaderValue::from_str(&value).is_err() {
-            return Err(throw::bad_argument(ctx, "httpRequest", "headers", "valid HTTP header names and values", &name));
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || reqwest::header::HeaderValue::from_str(&value).is_err()
+        {
+            return Err(throw::bad_argument(
+                ctx,
+                "httpRequest",
+                "headers",
+                "valid HTTP header names and values",
+                &name,
+            ));
         }
         out.push((name, value));
     }
@@ -209,7 +291,13 @@ fn body_bytes<'js>(ctx: &Ctx<'js>, body: Value<'js>) -> rquickjs::Result<Option<
     if let Some(bytes) = crate::bytes::copy_bytes(&body) {
         return Ok(Some(bytes));
     }
-    Err(throw::bad_argument(ctx, "httpRequest", "body", "a string, Uint8Array or ArrayBuffer", throw::type_name(&body)))
+    Err(throw::bad_argument(
+        ctx,
+        "httpRequest",
+        "body",
+        "a string, Uint8Array or ArrayBuffer",
+        throw::type_name(&body),
+    ))
 }
 
 fn response_object<'js>(ctx: &Ctx<'js>, response: Response) -> rquickjs::Result<Object<'js>> {

@@ -8,7 +8,13 @@ use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{Ctx, Error, Module};
 
 /// Bare specifiers the host provides; `node:` in front of any of them is accepted too.
-pub const BUILTIN_MODULES: &[&str] = &["crypto", "buffer", "url", "@integration-app/sdk", "@membranehq/sdk"];
+pub const BUILTIN_MODULES: &[&str] = &[
+    "crypto",
+    "buffer",
+    "url",
+    "@integration-app/sdk",
+    "@membranehq/sdk",
+];
 
 const CRYPTO: &str = "const c = globalThis.__host.nodeCrypto;
 export default c;
@@ -66,7 +72,13 @@ pub fn load_builtin<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Module<
 pub struct Builtins;
 
 impl Resolver for Builtins {
-    fn resolve<'js>(&mut self, _: &Ctx<'js>, base: &str, name: &str, _: Option<ImportAttributes<'js>>) -> rquickjs::Result<String> {
+    fn resolve<'js>(
+        &mut self,
+        _: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
         builtin_name(name)
             .map(str::to_string)
             .ok_or_else(|| Error::new_resolving_message(base, name, "not a built-in module"))
@@ -74,7 +86,12 @@ impl Resolver for Builtins {
 }
 
 impl Loader for Builtins {
-    fn load<'js>(&mut self, ctx: &Ctx<'js>, name: &str, _: Option<ImportAttributes<'js>>) -> rquickjs::Result<Module<'js>> {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js>> {
         load_builtin(ctx, name)
     }
 }

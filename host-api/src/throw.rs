@@ -2,10 +2,17 @@
 //! through [`bad_argument`] (a `TypeError` naming the function and the argument), and any other
 //! host failure through [`error`]; bindings never `unwrap` what JS handed them.
 
-use rquickjs::{Ctx, Exception};
+use rquickjs::object::Property;
+use rquickjs::{Constructor, Ctx, Exception, Object, Value};
 
 /// Throws `TypeError: createHmac: argument 'key' must be a string, Buffer or TypedArray (got number)`.
-pub fn bad_argument(ctx: &Ctx<'_>, function: &str, argument: &str, expected: &str, got: &str) -> rquickjs::Error {
+pub fn bad_argument(
+    ctx: &Ctx<'_>,
+    function: &str,
+    argument: &str,
+    expected: &str,
+    got: &str,
+) -> rquickjs::Error {
     let message = format!("{function}: argument '{argument}' must be {expected} (got {got})");
     Exception::throw_type(ctx, &message)
 }
@@ -34,5 +41,30 @@ pub fn type_name(value: &rquickjs::Value<'_>) -> &'static str {
         Type::Array => "array",
         Type::Function | Type::Constructor => "function",
         _ => "object",
+    }
+}
+
+/// Throws a `DOMException` named `name` (`InvalidCharacterError`, `QuotaExceededError`, ...) that
+/// the engine also sees as an Error object: QuickJS's own DOMException is not one, so a host that
+/// reads thrown errors would lose its name, message and stack.
+pub fn dom_exception(ctx: &Ctx<'_>, name: &str, message: &str) -> rquickjs::Error {
+    let error = (|| -> rquickjs::Result<Object> {
+        let error = Exception::from_message(ctx.clone(), message)?.into_object();
+        if let Ok(class) = ctx.globals().get::<_, Constructor>("DOMException") {
+            let model: Object = class.construct((message, name))?;
+            error.set_prototype(model.get_prototype().as_ref())?;
+            error.prop(
+                "code",
+                Property::from(model.get::<_, Value>("code")?)
+                    .configurable()
+                    .writable(),
+            )?;
+        }
+        error.prop("name", Property::from(name).configurable().writable())?;
+        Ok(error)
+    })();
+    match error {
+        Ok(error) => ctx.throw(error.into_value()),
+        Err(error) => error,
     }
 }

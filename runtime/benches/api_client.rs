@@ -15,22 +15,45 @@ use test_support::{FakeApp, Recorded, Reply};
 const N: usize = 3000;
 
 fn main() {
-    let app = FakeApp::start(|_: &Recorded| Reply::json(200, r#"{"id":"wh_1","active":true,"events":["push"]}"#));
+    let app = FakeApp::start(|_: &Recorded| {
+        Reply::json(200, r#"{"id":"wh_1","active":true,"events":["push"]}"#)
+    });
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("bench");
-    write(&root, "auth/make-api-client.js", "export default ({ credentials }) => ({ baseUri: credentials.base, headers: { Authorization: 'Bearer ' + credentials.token } })\n");
-    write(&root, "events/e/handle.js", "export default async ({ apiClient }) => { const hook = await apiClient.get('/hooks/1'); return hook.id }\n");
-    write(&root, "events/e/refresh.js", "export default async () => 'wh_1'\n");
+    write(
+        &root,
+        "auth/make-api-client.js",
+        "export default ({ credentials }) => ({ baseUri: credentials.base, headers: { Authorization: 'Bearer ' + credentials.token } })\n",
+    );
+    write(
+        &root,
+        "events/e/handle.js",
+        "export default async ({ apiClient }) => { const hook = await apiClient.get('/hooks/1'); return hook.id }\n",
+    );
+    write(
+        &root,
+        "events/e/refresh.js",
+        "export default async () => 'wh_1'\n",
+    );
     let connector = Arc::new(runtime::connector::load_connector(&root).unwrap());
-    let events = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let runtime = Runtime::new(Limits { workers: 1, ..Limits::default() }).unwrap();
+    let events = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let runtime = Runtime::new(Limits {
+        workers: 1,
+        ..Limits::default()
+    })
+    .unwrap();
     events.block_on(async {
         let client = reqwest::Client::new();
         let url = format!("{}/hooks/1", app.url());
         let plain = measure(|| {
             let (client, url) = (client.clone(), url.clone());
             async move {
-                let body: serde_json::Value = client.get(url).header("authorization", "Bearer t").send().await.unwrap().json().await.unwrap();
+                let body = client.get(url).header("authorization", "Bearer t").send().await.unwrap().bytes().await.unwrap();
+                let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 assert_eq!(body["id"], "wh_1");
             }
         })
@@ -84,5 +107,8 @@ where
 }
 
 fn report(name: &str, figures: &[f64; 2]) {
-    println!("{name:<34} p50 {:>8.1} µs  p99 {:>8.1} µs", figures[0], figures[1]);
+    println!(
+        "{name:<34} p50 {:>8.1} µs  p99 {:>8.1} µs",
+        figures[0], figures[1]
+    );
 }

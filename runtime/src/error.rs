@@ -79,7 +79,12 @@ pub struct JsException {
 impl fmt::Display for JsException {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.name, self.message)?;
-        let field = |key: &str| self.data.as_ref().and_then(|d| d.get(key)).and_then(|v| v.as_str());
+        let field = |key: &str| {
+            self.data
+                .as_ref()
+                .and_then(|d| d.get(key))
+                .and_then(|v| v.as_str())
+        };
         match (field("type"), field("key")) {
             (Some(kind), Some(key)) => write!(f, " (type {kind}, key {key})")?,
             (Some(kind), None) => write!(f, " (type {kind})")?,
@@ -107,11 +112,11 @@ pub enum InvokeError {
     StackOverflow { location: Option<Location> },
     /// The method threw, or its promise rejected.
     #[error("threw {0}")]
-    Exception(JsException),
+    Exception(Box<JsException>),
     /// A module of the method failed to compile, link or evaluate (syntax error, bad import,
     /// top-level throw).
     #[error("could not load: {0}")]
-    Load(JsException),
+    Load(Box<JsException>),
     /// The method returned something that is not JSON (a cycle, a BigInt, a function, ...).
     #[error("returned a value that is not JSON: {0}")]
     BadResult(String),
@@ -222,7 +227,10 @@ mod tests {
     #[test]
     fn location_skips_host_and_builtin_frames() {
         let stack = "    at decode (host:api-client:139:20)\n    at x (@integration-app/sdk:3:1)\n    at handle (events/a/handle.js:7:3)\n";
-        assert_eq!(Location::from_stack(stack).unwrap().to_string(), "events/a/handle.js:7");
+        assert_eq!(
+            Location::from_stack(stack).unwrap().to_string(),
+            "events/a/handle.js:7"
+        );
     }
 
     #[test]

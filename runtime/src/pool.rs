@@ -352,9 +352,8 @@ impl Worker {
             .invoke(file, method_key, &invocation.args, timeout)
             .await;
         *console = sandbox.take_console();
-        let reusable = result.is_ok()
-            && sandbox.uses < self.limits.max_uses
-            && !sandbox.has_pending_work().await;
+        let reusable =
+            result.is_ok() && sandbox.uses < self.limits.max_uses && sandbox.is_reusable().await;
         if let (Some(key), true) = (key, reusable) {
             self.pool.borrow_mut().put(key, sandbox);
         }

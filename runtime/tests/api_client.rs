@@ -21,19 +21,35 @@ async fn run(app: &FakeApp, body: &str) -> Result<Value, runtime::InvokeError> {
     run_with(app, body, Limits::default()).await
 }
 
-async fn run_with(app: &FakeApp, body: &str, limits: Limits) -> Result<Value, runtime::InvokeError> {
+async fn run_with(
+    app: &FakeApp,
+    body: &str,
+    limits: Limits,
+) -> Result<Value, runtime::InvokeError> {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("demo");
     write(&root, "auth/make-api-client.js", MAKE_API_CLIENT);
-    let handle = format!("import * as sdk from '@integration-app/sdk'\nexport default async function handle(args) {{\n  const {{ apiClient }} = args\n{body}\n}}\n");
+    let handle = format!(
+        "import * as sdk from '@integration-app/sdk'\nexport default async function handle(args) {{\n  const {{ apiClient }} = args\n{body}\n}}\n"
+    );
     write(&root, "events/e/handle.js", &handle);
     let connector: Arc<Connector> = Arc::new(runtime::connector::load_connector(&root).unwrap());
-    let runtime = Runtime::new(Limits { workers: 1, ..limits }).unwrap();
+    let runtime = Runtime::new(Limits {
+        workers: 1,
+        ..limits
+    })
+    .unwrap();
     let args = json!({
         "credentials": { "base": app.url(), "token": "t0k3n" },
         "connectorParameters": { "region": "eu" },
     });
-    let invocation = Invocation { connector, target: Target::event("e", "handle"), args, subscription: None, timeout: None };
+    let invocation = Invocation {
+        connector,
+        target: Target::event("e", "handle"),
+        args,
+        subscription: None,
+        timeout: None,
+    };
     let outcome = runtime.invoke(invocation).await;
     outcome.result
 }
@@ -56,7 +72,10 @@ async fn get_joins_base_uri_and_merges_query_and_headers() {
     assert_eq!(result.unwrap()["path"], "/v1/hooks");
     let request = &app.requests()[0];
     assert_eq!(request.method, "GET");
-    assert_eq!(request.query, "api_version=2024-01&region=eu&limit=5&page=2&tags=a&tags=b");
+    assert_eq!(
+        request.query,
+        "api_version=2024-01&region=eu&limit=5&page=2&tags=a&tags=b"
+    );
     assert_eq!(request.header("authorization"), Some("Bearer t0k3n"));
     assert_eq!(request.header("x-default"), Some("overridden"));
     assert_eq!(request.header("x-extra"), Some("1"));
@@ -71,7 +90,15 @@ async fn paths_with_and_without_slash_and_absolute_urls() {
   const c = await apiClient.get('/x', undefined, { baseUri: args.credentials.base + '/v2/' })
   return [a.path, b.path, b.query, c.path]";
     let result = run(&app, body).await.unwrap();
-    assert_eq!(result, json!(["/v1/hooks", "/elsewhere", "x=1&api_version=2024-01&region=eu", "/v2/x"]));
+    assert_eq!(
+        result,
+        json!([
+            "/v1/hooks",
+            "/elsewhere",
+            "x=1&api_version=2024-01&region=eu",
+            "/v2/x"
+        ])
+    );
 }
 
 #[tokio::test]
@@ -87,14 +114,50 @@ async fn bodies_are_encoded_by_type() {
     let requests = app.requests();
     let summary: Vec<(String, String, Option<String>, Vec<u8>)> = requests
         .iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.header("content-type").map(str::to_string), r.body.clone()))
+        .map(|r| {
+            (
+                r.method.clone(),
+                r.path.clone(),
+                r.header("content-type").map(str::to_string),
+                r.body.clone(),
+            )
+        })
         .collect();
-    assert_eq!(summary[0], ("POST".into(), "/v1/json".into(), Some("application/json".into()), br#"{"url":"https://h/w","events":["push"]}"#.to_vec()));
-    assert_eq!(summary[1], ("PUT".into(), "/v1/form".into(), Some("application/x-www-form-urlencoded".into()), b"a=1&b=2".to_vec()));
-    assert_eq!(summary[2].2.as_deref(), Some("application/x-www-form-urlencoded;charset=utf-8"));
-    assert_eq!(String::from_utf8_lossy(&summary[2].3), "enabled_events%5B%5D=*&url=https%3A%2F%2Fh%2Fw%3Fa+b");
+    assert_eq!(
+        summary[0],
+        (
+            "POST".into(),
+            "/v1/json".into(),
+            Some("application/json".into()),
+            br#"{"url":"https://h/w","events":["push"]}"#.to_vec()
+        )
+    );
+    assert_eq!(
+        summary[1],
+        (
+            "PUT".into(),
+            "/v1/form".into(),
+            Some("application/x-www-form-urlencoded".into()),
+            b"a=1&b=2".to_vec()
+        )
+    );
+    assert_eq!(
+        summary[2].2.as_deref(),
+        Some("application/x-www-form-urlencoded;charset=utf-8")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&summary[2].3),
+        "enabled_events%5B%5D=*&url=https%3A%2F%2Fh%2Fw%3Fa+b"
+    );
     assert_eq!(summary[3].3, vec![0, 255, 1]);
-    assert_eq!((summary[4].0.as_str(), summary[4].1.as_str(), summary[4].3.len()), ("DELETE", "/v1/hooks/7", 0));
+    assert_eq!(
+        (
+            summary[4].0.as_str(),
+            summary[4].1.as_str(),
+            summary[4].3.len()
+        ),
+        ("DELETE", "/v1/hooks/7", 0)
+    );
 }
 
 #[tokio::test]
@@ -140,7 +203,10 @@ async fn a_4xx_answer_throws_the_sdk_connection_error() {
     );
     assert_eq!(result["/expired"]["data"]["key"], "access_token_expired");
     assert_eq!(result["/busy"]["data"]["key"], "rate_limit_exceeded");
-    assert_eq!(result["/busy"]["data"]["data"], json!({"error": "slow down"}));
+    assert_eq!(
+        result["/busy"]["data"]["data"],
+        json!({"error": "slow down"})
+    );
 }
 
 #[tokio::test]
@@ -149,18 +215,40 @@ async fn an_uncaught_api_error_surfaces_with_its_type_and_key() {
     let error = run(&app, "await apiClient.get('/me')").await.unwrap_err();
     let text = error.to_string();
     assert!(text.contains("ConnectionError: GET"), "{text}");
-    assert!(text.contains("(type connection, key access_token_expired)"), "{text}");
-    let thrown = run(&app, "throw new sdk.NotFoundError({ message: 'no such hook' })").await.unwrap_err();
-    assert!(thrown.to_string().contains("NotFoundError: no such hook (type bad_request, key not_found)"), "{thrown}");
+    assert!(
+        text.contains("(type connection, key access_token_expired)"),
+        "{text}"
+    );
+    let thrown = run(
+        &app,
+        "throw new sdk.NotFoundError({ message: 'no such hook' })",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        thrown
+            .to_string()
+            .contains("NotFoundError: no such hook (type bad_request, key not_found)"),
+        "{thrown}"
+    );
 }
 
 #[tokio::test]
 async fn two_slow_calls_of_one_invocation_run_concurrently() {
-    let app = FakeApp::start(|_: &Recorded| Reply::json(200, "1").after(Duration::from_millis(300)));
+    let app =
+        FakeApp::start(|_: &Recorded| Reply::json(200, "1").after(Duration::from_millis(300)));
     let start = Instant::now();
-    let result = run(&app, "return Promise.all([apiClient.get('/a'), apiClient.get('/b')])").await;
+    let result = run(
+        &app,
+        "return Promise.all([apiClient.get('/a'), apiClient.get('/b')])",
+    )
+    .await;
     assert_eq!(result.unwrap(), json!([1, 1]));
-    assert!(start.elapsed() < Duration::from_millis(550), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(550),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -178,8 +266,18 @@ async fn oversized_responses_slow_answers_and_dead_hosts_fail_clearly() {
   return out";
     let result = run_with(&app, body, limits).await.unwrap();
     let url = format!("{}/v1", app.url());
-    assert_eq!(result[0], format!("GET {url}/big: the response is larger than 1 MiB"));
-    assert!(result[1].as_str().unwrap().starts_with(&format!("GET {url}/slow failed: timed out")), "{}", result[1]);
+    assert_eq!(
+        result[0],
+        format!("GET {url}/big: the response is larger than 1 MiB")
+    );
+    assert!(
+        result[1]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("GET {url}/slow failed: timed out")),
+        "{}",
+        result[1]
+    );
     assert_eq!(result[2], "ConnectionError");
 }
 
@@ -187,7 +285,11 @@ async fn oversized_responses_slow_answers_and_dead_hosts_fail_clearly() {
 async fn fetch_speaks_the_whatwg_subset() {
     let app = FakeApp::start(|r: &Recorded| {
         let seen = json!({ "method": r.method, "type": r.header("content-type"), "auth": r.header("authorization"), "body": r.text() });
-        Reply::json(if r.path == "/missing" { 404 } else { 200 }, &seen.to_string()).with_header("x-trace", "abc")
+        Reply::json(
+            if r.path == "/missing" { 404 } else { 200 },
+            &seen.to_string(),
+        )
+        .with_header("x-trace", "abc")
     });
     let body = "const base = args.credentials.base
   const res = await fetch(base + '/hooks', { method: 'post', headers: { Authorization: 'Bearer x' }, body: JSON.stringify({ a: 1 }) })

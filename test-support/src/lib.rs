@@ -96,11 +96,18 @@ impl FakeApp {
         let (ready, addr) = std::sync::mpsc::channel();
         let recorded = requests.clone();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(serve(handler, recorded, ready, stopped));
         });
         let addr = addr.recv().unwrap();
-        FakeApp { addr, requests, stop: Some(stop) }
+        FakeApp {
+            addr,
+            requests,
+            stop: Some(stop),
+        }
     }
 
     /// `http://127.0.0.1:PORT`
@@ -137,8 +144,11 @@ async fn serve(
         };
         let (handler, requests) = (handler.clone(), requests.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |request| answer(request, handler.clone(), requests.clone()));
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let service =
+                service_fn(move |request| answer(request, handler.clone(), requests.clone()));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
@@ -149,11 +159,20 @@ async fn answer(
     requests: Arc<Mutex<Vec<Recorded>>>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
     let headers = parts
         .headers
         .iter()
-        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let recorded = Recorded {
         method: parts.method.to_string(),

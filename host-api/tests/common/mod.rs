@@ -26,8 +26,15 @@ impl TestSandbox {
         let runtime = AsyncRuntime::new().unwrap();
         runtime.set_loader(Builtins, Builtins).await;
         let context = AsyncContext::full(&runtime).await.unwrap();
-        context.with(|ctx| host_api::install(&ctx, &host)).await.unwrap();
-        TestSandbox { context, runtime, host }
+        context
+            .with(|ctx| host_api::install(&ctx, &host))
+            .await
+            .unwrap();
+        TestSandbox {
+            context,
+            runtime,
+            host,
+        }
     }
 
     /// Runs `body` as the body of an async function and returns its result as JSON, or the
@@ -36,10 +43,22 @@ impl TestSandbox {
         let source = format!("(async () => {{\n{body}\n}})()");
         self.context
             .async_with(async |ctx| {
-                let promise: Promise = ctx.eval(source).catch(&ctx).map_err(|e| describe(&ctx, e))?;
-                let value: Value = promise.into_future().await.catch(&ctx).map_err(|e| describe(&ctx, e))?;
-                let text = ctx.json_stringify(value).catch(&ctx).map_err(|e| describe(&ctx, e))?;
-                let text = text.map(|s| s.to_string().unwrap()).unwrap_or_else(|| "null".into());
+                let promise: Promise = ctx
+                    .eval(source)
+                    .catch(&ctx)
+                    .map_err(|e| describe(&ctx, e))?;
+                let value: Value = promise
+                    .into_future()
+                    .await
+                    .catch(&ctx)
+                    .map_err(|e| describe(&ctx, e))?;
+                let text = ctx
+                    .json_stringify(value)
+                    .catch(&ctx)
+                    .map_err(|e| describe(&ctx, e))?;
+                let text = text
+                    .map(|s| s.to_string().unwrap())
+                    .unwrap_or_else(|| "null".into());
                 Ok(serde_json::from_str(&text).unwrap())
             })
             .await
@@ -47,12 +66,20 @@ impl TestSandbox {
 }
 
 fn describe<'js>(_ctx: &Ctx<'js>, error: CaughtError<'js>) -> String {
-    match error {
-        CaughtError::Exception(e) => {
-            let name: String = e.get("name").unwrap_or_else(|_| "Error".into());
-            format!("{name}: {}", e.message().unwrap_or_default())
-        }
-        other => other.to_string(),
+    let object = match &error {
+        CaughtError::Exception(e) => Some(e.as_object().clone()),
+        CaughtError::Value(v) => v.as_object().cloned(),
+        CaughtError::Error(_) => None,
+    };
+    let field = |key: &str| {
+        object
+            .as_ref()
+            .and_then(|o| o.get::<_, Option<String>>(key).ok().flatten())
+    };
+    match (field("name"), field("message")) {
+        (Some(name), Some(message)) => format!("{name}: {message}"),
+        (None, Some(message)) => format!("Error: {message}"),
+        _ => error.to_string(),
     }
 }
 
@@ -60,26 +87,44 @@ fn describe<'js>(_ctx: &Ctx<'js>, error: CaughtError<'js>) -> String {
 /// A case whose Node result was an error (`{"error": "Name: message"}`) must throw the same
 /// error class here; the message may differ.
 pub async fn check_node_cases(area: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/node/{area}.expected.json"));
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/node/{area}.expected.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     assert!(!cases.is_empty(), "no cases in {}", path.display());
     let sandbox = TestSandbox::new().await;
     let mut failures = Vec::new();
     for case in &cases {
-        let (name, code) = (case["name"].as_str().unwrap(), case["code"].as_str().unwrap());
+        let (name, code) = (
+            case["name"].as_str().unwrap(),
+            case["code"].as_str().unwrap(),
+        );
         let got = sandbox.eval(code).await;
         let ok = match (&got, case.get("error")) {
             (Err(error), Some(expected)) => {
-                let class = expected.as_str().unwrap_or("").split(':').next().unwrap_or("");
+                let class = expected
+                    .as_str()
+                    .unwrap_or("")
+                    .split(':')
+                    .next()
+                    .unwrap_or("");
                 error.starts_with(class)
             }
             (Ok(value), None) => *value == case["expected"],
             _ => false,
         };
         if !ok {
-            failures.push(format!("  {name}: got {got:?}, node gave {}", case.get("error").unwrap_or(&case["expected"])));
+            failures.push(format!(
+                "  {name}: got {got:?}, node gave {}",
+                case.get("error").unwrap_or(&case["expected"])
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} {area} cases differ from Node:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} {area} cases differ from Node:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

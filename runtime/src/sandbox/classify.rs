@@ -57,8 +57,18 @@ fn error_like(value: &Value<'_>) -> Option<JsException> {
     let object = value.as_object()?;
     let name = object.get::<_, Option<String>>("name").ok().flatten()?;
     let message = object.get::<_, Option<String>>("message").ok().flatten()?;
-    let stack = object.get::<_, Option<String>>("stack").ok().flatten().unwrap_or_default();
-    Some(JsException { name, message, location: Location::from_stack(&stack), stack, data: None })
+    let stack = object
+        .get::<_, Option<String>>("stack")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    Some(JsException {
+        name,
+        message,
+        location: Location::from_stack(&stack),
+        stack,
+        data: None,
+    })
 }
 
 /// Sorts an exception into the limit it reports, if any.
@@ -71,6 +81,6 @@ pub fn classify(exception: JsException, memory_limit: usize) -> InvokeError {
         },
         ("RangeError", "Maximum call stack size exceeded")
         | ("InternalError", "stack overflow") => InvokeError::StackOverflow { location },
-        _ => InvokeError::Exception(exception),
+        _ => InvokeError::Exception(Box::new(exception)),
     }
 }

@@ -52,6 +52,8 @@ pub(crate) struct Sandbox {
     connector: Arc<Connector>,
     memory_limit: usize,
     alive: Arc<AtomicUsize>,
+    /// An invocation reached its deadline (possibly in work left after its result): never reuse.
+    overran: bool,
     pub uses: u32,
 }
 
@@ -110,6 +112,7 @@ impl Sandbox {
             connector,
             memory_limit: limits.memory,
             alive,
+            overran: false,
             uses: 0,
         })
     }
@@ -137,6 +140,8 @@ impl Sandbox {
         });
         let outcome = tokio::time::timeout_at(deadline.into(), call).await;
         self.deadline.set(None);
+        // Work the call left behind may have run into the deadline after the result was in.
+        self.overran |= Instant::now() >= deadline;
         let error = match outcome {
             Err(_elapsed) => return Err(InvokeError::Timeout(timeout)),
             Ok(Ok(json)) => return Ok(json),
@@ -178,10 +183,11 @@ impl Sandbox {
         self.host.console.take()
     }
 
-    /// Whether work started by the last invocation is still queued (an un-awaited promise);
-    /// such a sandbox is not reused, so that work never runs inside another invocation.
-    pub async fn has_pending_work(&self) -> bool {
-        self.runtime.is_job_pending().await
+    /// Whether the sandbox may serve another invocation: it never hit a deadline, and no work
+    /// started by the last invocation is still queued (an un-awaited promise, a pending timer),
+    /// which would otherwise run inside another invocation.
+    pub async fn is_reusable(&self) -> bool {
+        !self.overran && !self.runtime.is_job_pending().await
     }
 }
 
