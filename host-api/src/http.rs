@@ -1,10 +1,10 @@
-//! Outgoing HTTP for connector code: the one way a connector reaches the network. Requests run on
-//! a dedicated I/O runtime (never on a JS worker, whose thread may be busy running JS), through one
-//! shared reqwest client with a per-request timeout, a response size cap and limited redirects.
+//! Outgoing HTTP for connector code: the one way a connector reaches the network, through a reqwest
+//! client with a per-request timeout, a response size cap and limited redirects. Requests run on
+//! the runtime of the thread that makes them: each JS worker has its own client, so connections
+//! never cross runtimes and a reply wakes only the worker waiting for it.
 //! `__host.httpRequest(request)` is the native that `apiClient` and `fetch` are built on.
 //! Error messages name the method and the URL without its query string, which may hold secrets.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rquickjs::function::{Async, Func};
@@ -55,11 +55,10 @@ pub struct Response {
     pub url: String,
 }
 
-/// The shared HTTP client. Cloning is cheap.
+/// An HTTP client; clones share its connection pool. Use it from one tokio runtime only.
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
-    io: Arc<IoRuntime>,
     limits: HttpLimits,
 }
 
@@ -68,18 +67,6 @@ impl std::fmt::Debug for Http {
         f.debug_struct("Http")
             .field("limits", &self.limits)
             .finish_non_exhaustive()
-    }
-}
-
-/// A one-thread tokio runtime for I/O, shut down in the background when the last user goes (a
-/// runtime dropped inside another runtime's context would panic).
-struct IoRuntime(Option<tokio::runtime::Runtime>);
-
-impl Drop for IoRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
     }
 }
 
@@ -92,27 +79,12 @@ impl Http {
             .user_agent(concat!("connector-runtime/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(std::io::Error::other)?;
-        let io = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("http-io")
-            .enable_all()
-            .build()?;
-        Ok(Http {
-            client,
-            io: Arc::new(IoRuntime(Some(io))),
-            limits,
-        })
+        Ok(Http { client, limits })
     }
 
-    /// Sends `request` on the I/O runtime and reads the whole response.
+    /// Sends `request` and reads the whole response.
     pub async fn send(&self, request: Request) -> Result<Response, String> {
-        let Some(io) = self.io.0.as_ref() else {
-            return Err("the HTTP runtime has stopped".into());
-        };
-        let (client, max) = (self.client.clone(), self.limits.max_response_bytes);
-        let task = io.spawn(async move { send(client, request, max).await });
-        task.await
-            .unwrap_or_else(|e| Err(format!("request task failed: {e}")))
+        send(self.client.clone(), request, self.limits.max_response_bytes).await
     }
 }
 

@@ -36,8 +36,7 @@ fn main() {
         "export default async () => 'wh_1'\n",
     );
     let connector = Arc::new(runtime::connector::load_connector(&root).unwrap());
-    let events = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    let events = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -108,6 +108,8 @@ struct WorkerHandle {
     in_flight: Arc<AtomicUsize>,
     /// Invocations sent so far, counted after the send: an idle worker spins until it changes.
     sent: Arc<AtomicUsize>,
+    /// How long the worker's last invocation took, in µs.
+    last_micros: Arc<AtomicU64>,
 }
 
 /// The pool of JS worker threads. Cheap to share behind an `Arc`; dropping it lets the workers
@@ -124,18 +126,21 @@ impl Runtime {
         let limits = Arc::new(limits);
         let alive = Arc::new(AtomicUsize::new(0));
         let count = limits.workers.max(1);
-        let http = Http::new(limits.http.clone())?;
+        // Built once here so that a client that cannot be built fails `Runtime::new`; each worker
+        // then builds its own, with a connection pool of its own on its own event loop.
+        Http::new(limits.http.clone())?;
         let mut workers = Vec::with_capacity(count);
         for index in 0..count {
             let (jobs, receiver) = mpsc::unbounded_channel();
             let in_flight = Arc::new(AtomicUsize::new(0));
             let sent = Arc::new(AtomicUsize::new(0));
+            let last_micros = Arc::new(AtomicU64::new(0));
             let shared = Shared {
                 limits: limits.clone(),
-                http: http.clone(),
                 alive: alive.clone(),
                 in_flight: in_flight.clone(),
                 sent: sent.clone(),
+                last_micros: last_micros.clone(),
                 workers: count,
             };
             std::thread::Builder::new()
@@ -146,6 +151,7 @@ impl Runtime {
                 jobs,
                 in_flight,
                 sent,
+                last_micros,
             });
         }
         Ok(Runtime {
@@ -191,7 +197,12 @@ impl Runtime {
             ));
         }
         worker.sent.fetch_add(1, Ordering::Release);
-        let answer = spin_for_reply(answer).await;
+        let quick = worker.last_micros.load(Ordering::Relaxed) < REPLY_SPIN.as_micros() as u64;
+        let answer = if quick {
+            spin_for_reply(answer).await
+        } else {
+            answer.await
+        };
         answer.unwrap_or_else(|_| {
             lost(InvokeError::Engine(
                 "the JS worker thread failed during the call".into(),
@@ -223,7 +234,9 @@ impl Runtime {
 const REPLY_SPIN: Duration = Duration::from_micros(25);
 
 /// Most warm invocations answer within microseconds; polling briefly for the reply saves the
-/// caller's thread a sleep and wake-up that would cost more than the invocation.
+/// caller's thread a sleep and wake-up that would cost more than the invocation. Callers poll only
+/// when the worker's last invocation was that quick: on two cores, polling for a slow one would
+/// take CPU from the very thread it waits for.
 async fn spin_for_reply(
     mut answer: oneshot::Receiver<Outcome>,
 ) -> Result<Outcome, oneshot::error::RecvError> {
@@ -241,10 +254,10 @@ async fn spin_for_reply(
 /// What a worker thread shares with the [`Runtime`] handle.
 struct Shared {
     limits: Arc<Limits>,
-    http: Http,
     alive: Arc<AtomicUsize>,
     in_flight: Arc<AtomicUsize>,
     sent: Arc<AtomicUsize>,
+    last_micros: Arc<AtomicU64>,
     workers: usize,
 }
 
@@ -253,8 +266,13 @@ struct Shared {
 const IDLE_SPIN: Duration = Duration::from_micros(50);
 
 fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
-    let spin_on = shared.sent.clone();
+    let (spin_on, busy) = (shared.sent.clone(), shared.in_flight.clone());
     let spin = move || {
+        // A worker with invocations in flight is waiting for their I/O or timers, whose wake-ups
+        // this loop cannot see: it sleeps at once. Only an idle worker spins for the next job.
+        if busy.load(Ordering::Acquire) != 0 {
+            return;
+        }
         let seen = spin_on.load(Ordering::Acquire);
         let start = Instant::now();
         while spin_on.load(Ordering::Acquire) == seen && start.elapsed() < IDLE_SPIN {
@@ -272,17 +290,20 @@ fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
     let local = tokio::task::LocalSet::new();
     let capacity = shared.limits.pool_capacity.div_ceil(shared.workers);
     let worker = Rc::new(Worker {
+        http: Http::new(shared.limits.http.clone()).ok(),
         limits: shared.limits,
-        http: shared.http,
         alive: shared.alive,
         pool: RefCell::new(WarmPool::new(capacity)),
     });
     local.spawn_local(async move {
         while let Some(job) = jobs.recv().await {
             let (worker, in_flight) = (worker.clone(), shared.in_flight.clone());
+            let last_micros = shared.last_micros.clone();
             tokio::task::spawn_local(async move {
                 let mut outcome = worker.run(job.invocation).await;
                 outcome.queued = job.sent.elapsed().saturating_sub(outcome.duration);
+                let micros = u64::try_from(outcome.duration.as_micros()).unwrap_or(u64::MAX);
+                last_micros.store(micros, Ordering::Relaxed);
                 in_flight.fetch_sub(1, Ordering::Relaxed);
                 let _ = job.reply.send(outcome);
             });
@@ -299,7 +320,7 @@ struct SandboxKey {
 
 struct Worker {
     limits: Arc<Limits>,
-    http: Http,
+    http: Option<Http>,
     alive: Arc<AtomicUsize>,
     pool: RefCell<WarmPool>,
 }
@@ -338,7 +359,7 @@ impl Worker {
                 Sandbox::new(
                     invocation.connector.clone(),
                     &self.limits,
-                    Some(self.http.clone()),
+                    self.http.clone(),
                     self.alive.clone(),
                 )
                 .await?
