@@ -330,3 +330,97 @@ fn seed_subscribe_refresh_unsubscribe_run_verbatim_against_a_fake_app() {
     );
     assert_eq!(requests[0].header("content-type"), Some("application/json"));
 }
+
+#[test]
+fn invoke_runs_every_declarative_type() {
+    use test_support::{FakeApp, Recorded, Reply};
+    let app = FakeApp::start(|r: &Recorded| match r.path.as_str() {
+        "/projects/p1/webhooks" => Reply::json(201, r#"{"id":"wh_1","secret":"s","expiresAt":5}"#),
+        "/graphql" => Reply::json(200, r#"{"data":{"renewWebhook":{"expiresAt":9}}}"#),
+        _ => Reply::text(204, ""),
+    });
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let input = serde_json::json!({
+        "parameters": { "projectId": "p1", "teamId": "T1" },
+        "credentials": { "baseUri": app.url(), "token": "tk" },
+        "webhookUri": "https://rt/w/1",
+        "state": { "webhookId": "wh_1" },
+        "data": { "batchId": "b", "changes": [{ "action": "create", "task": { "id": "t1", "title": "x" } }] },
+    })
+    .to_string();
+    let cases = [
+        (
+            "task-changed",
+            "subscribe",
+            serde_json::json!({ "state": { "webhookId": "wh_1", "secret": "s" }, "nextRefreshTimestamp": 5 }),
+        ),
+        (
+            "task-changed",
+            "refresh",
+            serde_json::json!({ "nextRefreshTimestamp": 9 }),
+        ),
+        ("task-changed", "unsubscribe", serde_json::json!("")),
+        (
+            "by-team",
+            "getEventSelector",
+            serde_json::json!({ "globalWebhookKey": "events", "globalWebhookEventSelector": "team:T1" }),
+        ),
+    ];
+    for (event, method, expected) in cases {
+        let args = [
+            "invoke",
+            "--connectors",
+            "runtime/tests/declarative",
+            "tasks",
+            event,
+            method,
+            "--input",
+            "-",
+        ];
+        let out = run(&args, repo, Some(&input));
+        assert!(out.status.success(), "{method}: {}", text(&out.stderr));
+        let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(result, expected, "{method}");
+    }
+    let args = [
+        "invoke",
+        "--connectors",
+        "runtime/tests/declarative",
+        "tasks",
+        "task-changed",
+        "handle",
+        "--input",
+        "-",
+    ];
+    let out = run(&args, repo, Some(&input));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["events"][0]["record"]["id"], "t1");
+}
+
+#[test]
+fn check_reports_template_problems_at_their_lines() {
+    let handle = "events:\n  - type: created\n    record:\n      id: {$varr: data.id}\n      name:\n        $eval: {$var: data.name}\n        isAlmost: x\n";
+    let subscribe = "method: post\nrequestMapping:\n  data:\n    url: {$var: webhookUri}\n";
+    let folder = Folder::new(&[
+        ("connectors/yaml/events/e/handle.map.yml", handle),
+        ("connectors/yaml/events/e/subscribe.rest.yml", subscribe),
+    ]);
+    let out = run(&["check"], &folder.path(), None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("connectors/yaml/events/e/handle.map.yml:4: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("$varr"), "{stderr}");
+    assert!(
+        stderr.contains("connectors/yaml/events/e/handle.map.yml:6: ")
+            || stderr.contains("connectors/yaml/events/e/handle.map.yml:7: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("isAlmost"), "{stderr}");
+    assert!(
+        stderr.contains("connectors/yaml/events/e/subscribe.rest.yml:1: `path` is required"),
+        "{stderr}"
+    );
+}

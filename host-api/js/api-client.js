@@ -35,6 +35,11 @@ export class ApiClient {
     return this.#request('DELETE', path, data, options)
   }
 
+  /// Any method, as axios' `request`: `request('PATCH', path, data, options)`.
+  request(method, path, data, options) {
+    return this.#request(String(method).toUpperCase(), path, data, options)
+  }
+
   async #options() {
     if (this.#config === undefined) this.#config = normalize(await this.#factory())
     return this.#config
@@ -82,6 +87,7 @@ function buildUrl(method, base, path, query) {
   }
   let href
   if (ABSOLUTE.test(path)) href = path
+  else if (base && path === '') href = String(base)
   else if (base) href = String(base).replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '')
   else throw new TypeError(`apiClient.${method.toLowerCase()}: the relative path '${path}' needs a base URI, and makeApiClient gave none`)
   const url = new URL(href)
@@ -170,4 +176,10 @@ export function clientFor(args) {
     Object.defineProperty(args, CLIENT, { value: client })
   }
   return args[CLIENT]
+}
+
+/// The request of a declarative method (rest-api-mapping, graphql-api-mapping), made with the
+/// invocation's apiClient so that makeApiClient applies; resolves to `{status, headers, data}`.
+export function restRequest(args, { method, path, query, data, headers }) {
+  return clientFor(args).request(method, path, data ?? undefined, { query, headers, returnFullResponse: true })
 }

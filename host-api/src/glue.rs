@@ -62,6 +62,11 @@ pub const GLUE: &[Glue] = &[
     },
 ];
 
+/// The glue module named `name` (`host:fetch`).
+pub fn by_name(name: &str) -> Option<&'static Glue> {
+    GLUE.iter().find(|g| g.name == name)
+}
+
 /// Name of the hidden global holding the natives that glue modules are built on.
 pub const HOST: &str = "__host";
 

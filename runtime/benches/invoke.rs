@@ -14,6 +14,24 @@ use std::time::{Duration, Instant};
 use runtime::{Connector, Invocation, Limits, Runtime, Target};
 use serde_json::json;
 
+/// The same handle as a declarative mapping: it runs in Rust, with no sandbox.
+const HANDLE_MAPPING: &str = "events:
+  $case:
+    cases:
+      - filter: {$eval: {$var: headers.x-event}, is: issues}
+        value:
+          - type:
+              $case:
+                cases:
+                  - filter: {$eval: {$var: data.action}, is: opened}
+                    value: created
+                default: updated
+            record:
+              id: {$concat: [{$var: data.issue.id}]}
+              title: {$var: data.issue.title}
+    default: []
+";
+
 const HANDLE: &str = "export default async function handle({ data, headers }) {
   if (headers['x-event'] !== 'issues') return { events: [] }
   return { events: [{ type: data.action === 'opened' ? 'created' : 'updated', record: { id: String(data.issue.id), title: data.issue.title } }] }
@@ -24,6 +42,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("bench");
     write(&root, "events/issues/handle.js", HANDLE);
+    write(&root, "events/issues-map/handle.map.yml", HANDLE_MAPPING);
     write(
         &root,
         "events/issues/refresh.js",
@@ -41,6 +60,9 @@ fn main() {
     };
     let runtime = Runtime::new(limits).unwrap();
     events.block_on(async {
+        let js = runtime.invoke(invocation(&connector, "handle", None)).await.result.unwrap();
+        let mapped = runtime.invoke(invocation(&connector, "issues-map/handle", None)).await;
+        assert_eq!(js, mapped.result.unwrap(), "the mapping must give what the JS handle gives");
         let _ = measure(&runtime, &connector, "refresh", Some("base"), 5_000).await;
         let warm = measure(&runtime, &connector, "handle", Some("warm"), 20_000).await;
         let baseline = measure(&runtime, &connector, "refresh", Some("base"), 20_000).await;
@@ -48,15 +70,19 @@ fn main() {
         report("baseline: warm no-op refresh", &baseline);
         report("warm handle", &warm);
         report("cold handle (new sandbox)", &cold);
+        let mapped = measure(&runtime, &connector, "issues-map/handle", Some("map"), 20_000).await;
+        report("declarative handle (mapping)", &mapped);
         let per_sandbox = warm_sandbox_bytes(&runtime, &connector, 2_000).await;
         println!(
             "memory per warm sandbox: {} KiB (RSS growth over 2000 warm sandboxes)",
             per_sandbox / 1024
         );
         println!(
-            "ratios: warm/baseline p50 {:.2}, cold/warm p50 {:.1}",
+            "ratios: warm/baseline p50 {:.2}, cold/warm p50 {:.1}, mapping/warm JS p50 {:.2} (on worker {:.2})",
             warm.total_p50 / baseline.total_p50,
-            cold.total_p50 / warm.total_p50
+            cold.total_p50 / warm.total_p50,
+            mapped.total_p50 / warm.total_p50,
+            mapped.worker_p50 / warm.worker_p50
         );
     });
 }
@@ -70,7 +96,10 @@ fn write(root: &Path, file: &str, text: &str) {
 fn invocation(connector: &Arc<Connector>, method: &str, subscription: Option<&str>) -> Invocation {
     Invocation {
         connector: connector.clone(),
-        target: Target::event("issues", method),
+        target: match method.split_once('/') {
+            Some((event, method)) => Target::event(event, method),
+            None => Target::event("issues", method),
+        },
         args: json!({
             "data": {"action": "opened", "issue": {"id": 1347, "title": "Found a bug", "body": "It breaks"}},
             "headers": {"x-event": "issues", "content-type": "application/json"},

@@ -117,6 +117,9 @@ pub enum InvokeError {
     /// top-level throw).
     #[error("could not load: {0}")]
     Load(Box<JsException>),
+    /// A declarative method's template failed to evaluate, or is malformed.
+    #[error("mapping failed: {0}")]
+    Mapping(String),
     /// The method returned something that is not JSON (a cycle, a BigInt, a function, ...).
     #[error("returned a value that is not JSON: {0}")]
     BadResult(String),
@@ -148,6 +151,7 @@ impl InvokeError {
             InvokeError::Exception(_) => "exception",
             InvokeError::Load(_) => "load",
             InvokeError::BadResult(_) => "bad_result",
+            InvokeError::Mapping(_) => "mapping",
             InvokeError::NotFound(_) => "not_found",
             InvokeError::Unsupported(_) => "unsupported",
             InvokeError::Engine(_) => "engine",

@@ -10,8 +10,10 @@
 
 pub mod check;
 pub mod connector;
+mod declarative;
 pub mod error;
 pub mod limits;
+pub mod mapping;
 pub mod module;
 mod pool;
 mod sandbox;

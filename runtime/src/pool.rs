@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::connector::{Connector, ConnectorKey, ImplementationType, MethodDef};
+use crate::declarative;
 use crate::error::InvokeError;
 use crate::limits::{Isolation, Limits};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{Callee, Sandbox};
 use host_api::LogEntry;
 use host_api::http::Http;
 
@@ -347,7 +348,49 @@ impl Worker {
         warm: &mut bool,
     ) -> Result<serde_json::Value, InvokeError> {
         let method = invocation.target.resolve(&invocation.connector)?;
-        let file = runnable_file(method, invocation)?;
+        let method_key = invocation.target.method();
+        let connector = &invocation.connector;
+        match (method.kind, method.file()) {
+            (ImplementationType::Javascript, Some(file)) => {
+                let callee = Callee::Method {
+                    file,
+                    method: method_key,
+                };
+                self.in_sandbox(invocation, callee, console, warm).await
+            }
+            (ImplementationType::Mapping, Some(file)) => {
+                declarative::mapping(connector, file, &invocation.args)
+            }
+            (
+                kind @ (ImplementationType::RestApiMapping | ImplementationType::GraphqlApiMapping),
+                Some(file),
+            ) => {
+                let request = declarative::request(kind, connector, file, &invocation.args)?;
+                let callee = Callee::Request {
+                    method: method_key,
+                    request: &request,
+                };
+                let response = self.in_sandbox(invocation, callee, console, warm).await?;
+                declarative::respond(kind, connector, file, &invocation.args, response)
+            }
+            (ImplementationType::NotSupported, _) => Err(InvokeError::Unsupported(format!(
+                "method '{method_key}' is marked not-supported by the connector"
+            ))),
+            (kind, _) => Err(InvokeError::Unsupported(format!(
+                "method '{method_key}' is implemented as {kind}, which this runtime does not run"
+            ))),
+        }
+    }
+
+    /// Runs `callee` in the invocation's sandbox: the subscription's warm one when it has one,
+    /// else a fresh one, which is kept warm afterwards if it may be reused.
+    async fn in_sandbox(
+        &self,
+        invocation: &Invocation,
+        callee: Callee<'_>,
+        console: &mut Vec<LogEntry>,
+        warm: &mut bool,
+    ) -> Result<serde_json::Value, InvokeError> {
         let key = self.sandbox_key(invocation);
         let taken = key
             .as_ref()
@@ -356,22 +399,14 @@ impl Worker {
         let mut sandbox = match taken {
             Some(sandbox) => sandbox,
             None => {
-                Sandbox::new(
-                    invocation.connector.clone(),
-                    &self.limits,
-                    self.http.clone(),
-                    self.alive.clone(),
-                )
-                .await?
+                let (connector, http) = (invocation.connector.clone(), self.http.clone());
+                Sandbox::new(connector, &self.limits, http, self.alive.clone()).await?
             }
         };
-        let method_key = invocation.target.method();
         let timeout = invocation
             .timeout
-            .unwrap_or_else(|| self.limits.timeout_for(method_key));
-        let result = sandbox
-            .invoke(file, method_key, &invocation.args, timeout)
-            .await;
+            .unwrap_or_else(|| self.limits.timeout_for(invocation.target.method()));
+        let result = sandbox.invoke(callee, &invocation.args, timeout).await;
         *console = sandbox.take_console();
         let reusable =
             result.is_ok() && sandbox.uses < self.limits.max_uses && sandbox.is_reusable().await;
@@ -390,22 +425,6 @@ impl Worker {
             connector: invocation.connector.key.clone(),
             subscription,
         })
-    }
-}
-
-fn runnable_file<'m>(
-    method: &'m MethodDef,
-    invocation: &Invocation,
-) -> Result<&'m str, InvokeError> {
-    let name = invocation.target.method();
-    match (method.kind, method.file()) {
-        (ImplementationType::Javascript, Some(file)) => Ok(file),
-        (ImplementationType::NotSupported, _) => Err(InvokeError::Unsupported(format!(
-            "method '{name}' is marked not-supported by the connector"
-        ))),
-        (kind, _) => Err(InvokeError::Unsupported(format!(
-            "method '{name}' is implemented as {kind}, which this runtime does not run yet"
-        ))),
     }
 }
 

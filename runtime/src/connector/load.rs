@@ -108,6 +108,12 @@ pub fn load_connector(root: &Path) -> Result<Connector, Vec<Problem>> {
     let events = loader.events();
     let global_webhooks = loader.global_webhooks();
     let make_api_client = loader.make_api_client(&spec);
+    let declared = events
+        .values()
+        .flat_map(|e| e.methods.values())
+        .chain(global_webhooks.values().flat_map(|g| g.methods.values()))
+        .chain(make_api_client.as_ref());
+    let templates = read_templates(root, &files, declared, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -126,8 +132,40 @@ pub fn load_connector(root: &Path) -> Result<Connector, Vec<Problem>> {
         global_webhooks,
         make_api_client,
         files,
+        templates,
         fingerprint,
     })
+}
+
+/// Parses the file of every declarative method once, at load: YAML files (inline mappings are
+/// stored as JSON, which YAML reads too).
+fn read_templates<'a>(
+    root: &Path,
+    files: &Files,
+    methods: impl Iterator<Item = &'a MethodDef>,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Arc<Value>> {
+    let mut templates = BTreeMap::new();
+    for method in methods.filter(|m| m.kind.is_declarative()) {
+        let Some(file) = method.file() else { continue };
+        if templates.contains_key(file) {
+            continue;
+        }
+        let Some(text) = files.get(file) else {
+            continue;
+        };
+        match serde_yaml_ng::from_str::<Value>(text) {
+            Ok(value) => {
+                templates.insert(file.to_string(), Arc::new(value));
+            }
+            Err(e) => {
+                let line = e.location().map(|l| l.line() as u32);
+                let path = root.join(file.split('#').next().unwrap_or(file));
+                problems.push(Problem::new(path, line, format!("invalid YAML: {e}")));
+            }
+        }
+    }
+    templates
 }
 
 /// Reads every source file under `root`, by path relative to it with `/` separators.

@@ -52,6 +52,17 @@ impl ImplementationType {
         }
     }
 
+    /// Whether the method is a template the host evaluates (no JavaScript).
+    pub fn is_declarative(self) -> bool {
+        matches!(
+            self,
+            ImplementationType::Mapping
+                | ImplementationType::RestApiMapping
+                | ImplementationType::GraphqlApiMapping
+                | ImplementationType::OperationMapping
+        )
+    }
+
     /// The implementation type a file name implies, by its suffix.
     pub fn from_file_name(name: &str) -> Option<Self> {
         SUFFIXES

@@ -4,6 +4,7 @@
 
 mod load;
 mod method;
+mod yaml_lines;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub use load::{load_connector, load_dir};
 pub use method::{ImplementationType, MethodDef, MethodSource, kebab_case};
+pub use yaml_lines::line_of;
 
 /// A connector's key (`github`): its `spec.yml` `key`, else its folder name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,6 +90,8 @@ pub struct Connector {
     /// `auth.makeApiClient`, from the spec or `auth/make-api-client.*`.
     pub make_api_client: Option<MethodDef>,
     files: Files,
+    /// The parsed template of every declarative method, by file.
+    templates: BTreeMap<String, Arc<serde_json::Value>>,
     fingerprint: [u8; 32],
 }
 
@@ -119,6 +123,11 @@ impl Connector {
 
     pub fn files(&self) -> &Files {
         &self.files
+    }
+
+    /// The parsed template (mapping, rest-api-mapping, graphql-api-mapping) held by `file`.
+    pub fn template(&self, file: &str) -> Option<&Arc<serde_json::Value>> {
+        self.templates.get(file)
     }
 
     /// A hash of every file's path and content: equal fingerprints mean identical code.

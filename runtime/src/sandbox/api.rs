@@ -29,8 +29,11 @@ async fn options<'js>(
     };
     let file = match (method.kind, method.file()) {
         (ImplementationType::Javascript, Some(file)) => file,
+        (ImplementationType::Mapping, Some(file)) => {
+            return mapped_options(ctx, connector, file, args);
+        }
         (kind, _) => {
-            let message = format!("makeApiClient implemented as {kind} is not supported yet");
+            let message = format!("makeApiClient implemented as {kind} is not supported");
             return Err(Exception::throw_message(ctx, &message));
         }
     };
@@ -46,6 +49,36 @@ async fn options<'js>(
         result = promise.into_future::<Value>().await?;
     }
     Ok(result)
+}
+
+/// `restRequest(args, {method, path, query, data, headers})` of the apiClient glue: the request of
+/// a declarative method, made by the invocation's apiClient, resolving to `{status, headers, data}`.
+pub fn request_function<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
+    let glue = host_api::glue::by_name("host:api-client").ok_or(rquickjs::Error::Unknown)?;
+    host_api::glue::load(ctx, glue)?.get("restRequest")
+}
+
+/// makeApiClient as a mapping (`auth/make-api-client.yml`), evaluated over the same inputs.
+fn mapped_options<'js>(
+    ctx: &Ctx<'js>,
+    connector: &Connector,
+    file: &str,
+    args: &Object<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    let inputs = Object::new(ctx.clone())?;
+    for key in ["credentials", "connectorParameters", "parameters"] {
+        inputs.set(key, args.get::<_, Value>(key)?)?;
+    }
+    let inputs = ctx
+        .json_stringify(inputs)?
+        .map(|s| s.to_string())
+        .transpose()?;
+    let inputs: serde_json::Value = inputs
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let options = crate::declarative::mapping(connector, file, &inputs)
+        .map_err(|e| Exception::throw_message(ctx, &format!("makeApiClient failed: {e}")))?;
+    super::marshal::to_js(ctx, &options)
 }
 
 /// A makeApiClient that failed to load becomes an exception in the calling method.

@@ -124,8 +124,7 @@ impl Sandbox {
     /// Runs the function exported by `file` with `args`, within `timeout` of CPU and wall time.
     pub async fn invoke(
         &mut self,
-        file: &str,
-        method: &str,
+        callee: Callee<'_>,
         args: &serde_json::Value,
         timeout: Duration,
     ) -> Result<serde_json::Value, InvokeError> {
@@ -134,7 +133,7 @@ impl Sandbox {
         self.deadline.set(Some(deadline));
         let host = &self.host;
         let call = self.context.async_with(async |ctx| {
-            let result = call(&ctx, &self.connector, file, method, args).await;
+            let result = call(&ctx, &self.connector, callee, args).await;
             host.console.end_invocation(&ctx);
             result
         });
@@ -211,14 +210,36 @@ pub(crate) enum Failure {
     Other(InvokeError),
 }
 
+/// What a sandbox runs: a connector's method, or a declarative method's request through the
+/// connector's apiClient (see `crate::declarative`).
+#[derive(Clone, Copy, Debug)]
+pub enum Callee<'a> {
+    Method {
+        file: &'a str,
+        method: &'a str,
+    },
+    Request {
+        method: &'a str,
+        request: &'a serde_json::Value,
+    },
+}
+
 async fn call<'js>(
     ctx: &Ctx<'js>,
     connector: &Arc<Connector>,
-    file: &str,
-    method: &str,
+    callee: Callee<'_>,
     args: &serde_json::Value,
 ) -> Result<serde_json::Value, Failure> {
-    let function = method_function(ctx, connector, file, method).await?;
+    let (function, method) = match callee {
+        Callee::Method { file, method } => {
+            (method_function(ctx, connector, file, method).await?, method)
+        }
+        Callee::Request { method, .. } => (
+            api::request_function(ctx)
+                .map_err(|e| Failure::Other(InvokeError::Engine(e.to_string())))?,
+            method,
+        ),
+    };
     let arg = marshal::to_js(ctx, args)
         .catch(ctx)
         .map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
@@ -229,7 +250,13 @@ async fn call<'js>(
         host_api::api_client::attach(object, factory).map_err(engine)?;
     }
     let threw = |e| Failure::Threw(classify::exception(ctx, e));
-    let mut result: Value = function.call((arg,)).catch(ctx).map_err(threw)?;
+    let called = match callee {
+        Callee::Method { .. } => function.call((arg,)),
+        Callee::Request { request, .. } => {
+            marshal::to_js(ctx, request).and_then(|r| function.call((arg, r)))
+        }
+    };
+    let mut result: Value = called.catch(ctx).map_err(threw)?;
     if let Some(promise) = result.as_promise().cloned() {
         result = promise
             .into_future::<Value>()
