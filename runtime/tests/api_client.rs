@@ -308,3 +308,31 @@ async fn fetch_speaks_the_whatwg_subset() {
             "missing": [false, 404, true], "failed": ["TypeError", "fetch failed"], "relative": "TypeError", "used": true })
     );
 }
+
+#[tokio::test]
+async fn redirects_are_followed_up_to_the_limit() {
+    let app = FakeApp::start(|r: &Recorded| match r.path.as_str() {
+        "/v1/moved" => Reply::text(302, "").with_header("location", "/v1/here"),
+        "/v1/here" => Reply::json(200, r#"{"arrived":true}"#),
+        _ => Reply::text(302, "").with_header("location", "/v1/loop"),
+    });
+    let body = "const moved = await apiClient.get('/moved')
+  let looped
+  try { await apiClient.get('/loop') } catch (e) { looped = e.message }
+  const bytes = await (await fetch(args.credentials.base + '/v1/moved')).arrayBuffer()
+  return { moved, looped, bytes: new TextDecoder().decode(bytes) }";
+    let result = run(&app, body).await.unwrap();
+    assert_eq!(result["moved"], json!({ "arrived": true }));
+    let looped = result["looped"].as_str().unwrap();
+    assert!(
+        looped.contains("/v1/loop failed") && looped.contains("redirect"),
+        "{looped}"
+    );
+    assert_eq!(result["bytes"], "{\"arrived\":true}");
+    let loops = app
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/loop")
+        .count();
+    assert_eq!(loops, 6, "the first request and 5 redirects");
+}
