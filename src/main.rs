@@ -1,7 +1,15 @@
-//! `connector-runtime`: the command-line tool. A thin layer over the `runtime` crate: argument
-//! parsing, reading input files, printing results; `anyhow` errors with the context a user needs.
+//! `connector-runtime`: the service and its command-line tool. `serve` runs the HTTP service
+//! (webhook ingress, subscription lifecycle, refresh scheduler, storage); `invoke` and `check` are
+//! the connector author's tools. `anyhow` errors with the context a user needs.
 
+mod api;
+mod app;
 mod cli;
+mod ingress;
+mod lifecycle;
+mod scheduler;
+mod server;
+mod store;
 
 use std::process::ExitCode;
 
@@ -9,7 +17,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let command = cli::Cli::parse();

@@ -2,6 +2,7 @@
 
 mod check;
 mod invoke;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service: webhook ingress, subscriptions, refreshes, events
+    Serve(serve::ServeArgs),
     /// Run one method of a connector once and print its JSON result
     Invoke(invoke::InvokeArgs),
     /// Load every connector, compile every file, report each problem as path:line: message
@@ -34,6 +37,7 @@ enum Command {
 impl Cli {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
+            Command::Serve(args) => serve::run(args),
             Command::Invoke(args) => invoke::run(args),
             Command::Check { dir } => check::run(&dir),
         }

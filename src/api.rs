@@ -1,0 +1,125 @@
+//! What the HTTP API says: the one mapping of errors to statuses (5xx bodies say nothing internal;
+//! the details go to the log), and the JSON views of stored things. Credentials never appear here.
+
+use runtime::InvokeError;
+use serde_json::{Value, json};
+
+use crate::store::{InvocationLog, StoreError, StoredEvent, Subscription};
+
+/// A failed API or ingress request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("invalid parameters: {}", .0.join("; "))]
+    InvalidParameters(Vec<String>),
+    #[error("missing or wrong bearer token")]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("subscription {0} was deleted")]
+    Gone(String),
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// A connector method failed where the caller must know why (subscribe, unsubscribe, refresh).
+    #[error("{method} failed: {error}")]
+    Upstream {
+        method: String,
+        error: Box<InvokeError>,
+        console: Value,
+    },
+    /// `handle` failed: the external app gets a short 500; the details are in the invocation log.
+    #[error("the webhook could not be handled")]
+    HandleFailed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest(_) | ApiError::InvalidParameters(_) => 400,
+            ApiError::Unauthorized => 401,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed(_) => 405,
+            ApiError::Gone(_) => 410,
+            ApiError::TooLarge(_) => 413,
+            ApiError::HandleFailed | ApiError::Store(_) => 500,
+            ApiError::Upstream { .. } => 502,
+        }
+    }
+
+    /// The JSON body: `{error: {status, message, ...}}`; a 5xx says nothing internal.
+    pub fn body(&self) -> Value {
+        let mut error = json!({ "status": self.status(), "message": self.to_string() });
+        match self {
+            ApiError::InvalidParameters(violations) => error["violations"] = json!(violations),
+            ApiError::Upstream {
+                error: failure,
+                console,
+                ..
+            } => {
+                error["kind"] = json!(failure.kind());
+                error["stack"] = json!(failure.stack());
+                error["location"] = json!(failure.location().map(ToString::to_string));
+                error["console"] = console.clone();
+            }
+            ApiError::Store(_) => error["message"] = json!("internal error"),
+            _ => {}
+        }
+        json!({ "error": error })
+    }
+}
+
+/// A subscription as the API shows it.
+pub fn subscription_view(s: &Subscription) -> Value {
+    json!({
+        "id": s.id,
+        "connector": s.connector,
+        "event": s.event,
+        "status": s.status.as_str(),
+        "webhookUri": s.webhook_uri,
+        "parameters": s.parameters,
+        "state": s.state,
+        "nextRefreshTimestamp": s.next_refresh_at,
+        "lastError": s.last_error,
+        "refreshFailures": s.refresh_failures,
+        "createdAt": s.created_at,
+        "updatedAt": s.updated_at,
+    })
+}
+
+pub fn event_view(stored: &StoredEvent) -> Value {
+    let e = &stored.event;
+    let mut view = json!({
+        "id": stored.id.to_string(),
+        "subscriptionId": e.subscription_id,
+        "connector": e.connector,
+        "event": e.event,
+        "receivedAt": e.received_at,
+    });
+    match &e.kind {
+        Some(kind) => {
+            view["type"] = json!(kind);
+            view["record"] = e.body.clone();
+        }
+        None => {
+            view["type"] = json!("payload");
+            view["payload"] = e.body.clone();
+        }
+    }
+    view
+}
+
+pub fn log_view(log: &InvocationLog) -> Value {
+    json!({
+        "method": log.method,
+        "startedAt": log.started_at,
+        "durationMicros": log.duration_micros,
+        "outcome": log.outcome,
+        "console": log.console,
+        "error": log.error,
+    })
+}

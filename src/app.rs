@@ -1,0 +1,80 @@
+//! The service's shared state: configuration, the loaded connectors, the JS runtime, storage, the
+//! per-subscription locks that keep state-changing invocations of one subscription in order, and the
+//! wake-up of the refresh scheduler. Built by [`App::new`], so tests drive it without a socket.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use runtime::{ConnectorSet, Runtime};
+use tokio::sync::Notify;
+
+use crate::store::{Millis, Store};
+
+/// What `serve` was started with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The base of every webhook URI handed to external apps (`https://hooks.example.com`).
+    pub public_url: String,
+    /// Bearer token guarding `/api/*`, when set.
+    pub api_token: Option<String>,
+    /// Largest request body accepted (default 10 MiB).
+    pub body_limit: usize,
+    /// Refreshes run at once, at most (default 8).
+    pub refresh_concurrency: usize,
+}
+
+pub struct App<S> {
+    pub config: Config,
+    pub runtime: Runtime,
+    connectors: RwLock<Arc<ConnectorSet>>,
+    pub store: S,
+    locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
+    /// Woken when a refresh time may have moved earlier.
+    pub refresh_wakeup: Notify,
+}
+
+impl<S: Store> App<S> {
+    pub fn new(config: Config, runtime: Runtime, connectors: ConnectorSet, store: S) -> Arc<Self> {
+        Arc::new(App {
+            config,
+            runtime,
+            connectors: RwLock::new(Arc::new(connectors)),
+            store,
+            locks: Mutex::new(HashMap::new()),
+            refresh_wakeup: Notify::new(),
+        })
+    }
+
+    /// The connectors as loaded now.
+    pub fn connectors(&self) -> Arc<ConnectorSet> {
+        self.connectors
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_default()
+    }
+
+    /// The lock that serialises state-changing invocations of subscription `id`.
+    pub fn lock_of(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut locks) = self.locks.lock() else {
+            return Arc::new(tokio::sync::Mutex::new(()));
+        };
+        if let Some(lock) = locks.get(id).and_then(Weak::upgrade) {
+            return lock;
+        }
+        if locks.len() > 1024 {
+            locks.retain(|_, lock| lock.strong_count() > 0);
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        locks.insert(id.to_string(), Arc::downgrade(&lock));
+        lock
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_millis() -> Millis {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,281 @@
+//! Webhook ingress: `ANY /webhooks/{id}` → `handle`. The request becomes the method's arguments
+//! (`query` with repeated keys as arrays, lowercased `headers`, the exact `rawBody`, `data` parsed by
+//! Content-Type); the events and new state are stored in one transaction *before* the response is
+//! sent; the response is the method's `response`, else 200. Invocations of one subscription run one
+//! at a time, so no state update is lost.
+
+use std::time::Instant;
+
+use runtime::InvokeError;
+use serde_json::{Map, Value, json};
+
+use crate::api::ApiError;
+use crate::app::{App, now_millis};
+use crate::lifecycle::{self, connector, log_of};
+use crate::store::{NewEvent, Status, Store, Subscription, WebhookCommit};
+
+/// A webhook request as received.
+pub struct Delivery {
+    pub method: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The answer to the external app.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Handles one delivery to subscription `id`.
+pub async fn deliver<S: Store>(
+    app: &App<S>,
+    id: &str,
+    delivery: Delivery,
+) -> Result<Reply, ApiError> {
+    let data = parse_body(&delivery)?;
+    let lock = app.lock_of(id);
+    let _guard = lock.lock().await;
+    let subscription = match app.store.subscription(id).await? {
+        Some(s) if matches!(s.status, Status::Deleted | Status::Failed | Status::Expired) => {
+            return Err(ApiError::Gone(id.to_string()));
+        }
+        Some(s) => s,
+        None => return Err(ApiError::NotFound(format!("no subscription '{id}'"))),
+    };
+    let connector = connector(app, &subscription.connector)?;
+    let args = arguments(&subscription, &delivery, data);
+    let started_at = now_millis();
+    let start = Instant::now();
+    let invocation = runtime::Invocation {
+        connector: connector.clone(),
+        target: runtime::Target::event(&subscription.event, "handle"),
+        args,
+        subscription: Some(subscription.id.clone()),
+        timeout: None,
+    };
+    let outcome = app.runtime.invoke(invocation).await;
+    let mut log = log_of(id, "handle", started_at, start, &outcome);
+    let result = outcome
+        .result
+        .and_then(|r| events_of(&subscription, &r).map(|e| (r, e)));
+    let (result, events) = match result {
+        Ok(ok) => ok,
+        Err(error) => {
+            log.outcome = error.kind().to_string();
+            log.error = Some(json!({ "message": error.to_string(), "stack": error.stack() }));
+            app.store.append_log(log).await?;
+            return Err(ApiError::HandleFailed);
+        }
+    };
+    let state = result.get("state").cloned().filter(|s| !s.is_null());
+    let commit = WebhookCommit {
+        subscription_id: id.to_string(),
+        events,
+        state,
+        log,
+    };
+    app.store.commit_webhook(commit).await?;
+    Ok(reply(result.get("response")))
+}
+
+fn arguments(s: &Subscription, delivery: &Delivery, data: Value) -> Value {
+    let mut args = lifecycle::method_args(s);
+    args["query"] = query_object(delivery.query.as_deref().unwrap_or(""));
+    let headers: Map<String, Value> = delivery
+        .headers
+        .iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), json!(v)))
+        .collect();
+    args["headers"] = Value::Object(headers);
+    args["rawBody"] = json!(String::from_utf8_lossy(&delivery.body));
+    args["data"] = data;
+    args["method"] = json!(delivery.method);
+    args["webhookUri"] = json!(s.webhook_uri);
+    args
+}
+
+/// `a=1&a=2&b=x` → `{a: ["1", "2"], b: "x"}`.
+fn query_object(query: &str) -> Value {
+    let mut object = Map::new();
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match object.get_mut(key.as_ref()) {
+            Some(Value::Array(items)) => items.push(json!(value)),
+            Some(existing) => *existing = json!([existing.take(), value]),
+            None => {
+                object.insert(key.into_owned(), json!(value));
+            }
+        }
+    }
+    Value::Object(object)
+}
+
+/// The body by its Content-Type: JSON (malformed → 400), form, else text; empty → `null`.
+fn parse_body(delivery: &Delivery) -> Result<Value, ApiError> {
+    if delivery.body.is_empty() {
+        return Ok(Value::Null);
+    }
+    let content_type = delivery
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_default();
+    if content_type.contains("json") {
+        return serde_json::from_slice(&delivery.body)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")));
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return Ok(query_object(&String::from_utf8_lossy(&delivery.body)));
+    }
+    Ok(json!(String::from_utf8_lossy(&delivery.body)))
+}
+
+/// The events of `handle`'s result, validated: an array; record events (`type` created, updated or
+/// deleted) need a `record` with an `id`; anything else is a payload event.
+fn events_of(s: &Subscription, result: &Value) -> Result<Vec<NewEvent>, InvokeError> {
+    let events = match result.get("events") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(events)) => events,
+        Some(_) => {
+            return Err(InvokeError::BadResult(
+                "handle returned `events` that is not an array".into(),
+            ));
+        }
+    };
+    let received_at = now_millis();
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| new_event(s, i, event, received_at))
+        .collect()
+}
+
+fn new_event(
+    s: &Subscription,
+    index: usize,
+    event: &Value,
+    received_at: i64,
+) -> Result<NewEvent, InvokeError> {
+    let kind = event
+        .get("type")
+        .and_then(Value::as_str)
+        .filter(|t| matches!(*t, "created" | "updated" | "deleted"));
+    let (kind, body) = match kind {
+        Some(kind) => {
+            let record = event
+                .get("record")
+                .filter(|r| r.get("id").is_some_and(|id| !id.is_null()));
+            let record = record.ok_or_else(|| {
+                InvokeError::BadResult(format!(
+                    "handle returned events[{index}] of type '{kind}' without a record with an id"
+                ))
+            })?;
+            (Some(kind.to_string()), record.clone())
+        }
+        None => (None, event.clone()),
+    };
+    Ok(NewEvent {
+        subscription_id: s.id.clone(),
+        connector: s.connector.clone(),
+        event: s.event.clone(),
+        kind,
+        body,
+        received_at,
+    })
+}
+
+/// The HTTP answer from `handle`'s `response`: status, headers, and `data` encoded by its
+/// Content-Type (a string as it is, anything else as JSON).
+fn reply(response: Option<&Value>) -> Reply {
+    let Some(response) = response.filter(|r| r.is_object()) else {
+        return Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+    };
+    let status = response
+        .get("status")
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok());
+    let status = status.filter(|s| (100..600).contains(s)).unwrap_or(200);
+    let mut headers: Vec<(String, String)> = response
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let has_type = headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+    let body = match response.get("data") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(text)) => {
+            if !has_type {
+                headers.push(("content-type".into(), "text/plain; charset=utf-8".into()));
+            }
+            text.clone().into_bytes()
+        }
+        Some(data) => {
+            if !has_type {
+                headers.push(("content-type".into(), "application/json".into()));
+            }
+            data.to_string().into_bytes()
+        }
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_query_keys_become_arrays() {
+        assert_eq!(
+            query_object("a=1&b=x&a=2&a=3"),
+            json!({ "a": ["1", "2", "3"], "b": "x" })
+        );
+        assert_eq!(
+            query_object("validationToken=a%20b"),
+            json!({ "validationToken": "a b" })
+        );
+    }
+
+    #[test]
+    fn reply_encodes_data_by_content_type() {
+        let text = reply(Some(&json!({ "data": "token-123" })));
+        assert_eq!(
+            (text.status, text.body.as_slice()),
+            (200, b"token-123".as_slice())
+        );
+        assert_eq!(
+            text.headers,
+            vec![(
+                "content-type".to_string(),
+                "text/plain; charset=utf-8".to_string()
+            )]
+        );
+        let object = reply(Some(&json!({ "status": 202, "data": { "ok": true } })));
+        assert_eq!(
+            (object.status, object.body.as_slice()),
+            (202, br#"{"ok":true}"#.as_slice())
+        );
+        assert_eq!(reply(None).status, 200);
+    }
+}

@@ -1,0 +1,187 @@
+//! Durable storage of subscriptions, events and invocation logs, behind the [`Store`] trait so that
+//! a networked database can join without touching the lifecycle. The embedded default is SQLite
+//! (`sqlite.rs`): WAL, a schema version with migrations from the first release, and group commit
+//! (concurrent webhook commits share one transaction and one sync).
+
+pub mod sqlite;
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use sqlite::SqliteStore;
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+/// Where a subscription is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Stored, `subscribe` running: a handshake webhook already finds it.
+    Pending,
+    /// Subscribed; webhooks are handled, refreshes scheduled.
+    Active,
+    /// `subscribe` failed; never half-active.
+    Failed,
+    /// The external app no longer knows it and it could not be re-created.
+    Expired,
+    /// Unsubscribed; webhooks get 410.
+    Deleted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Active => "active",
+            Status::Failed => "failed",
+            Status::Expired => "expired",
+            Status::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Some(match text {
+            "pending" => Status::Pending,
+            "active" => Status::Active,
+            "failed" => Status::Failed,
+            "expired" => Status::Expired,
+            "deleted" => Status::Deleted,
+            _ => return None,
+        })
+    }
+}
+
+/// A subscription as stored. `credentials` never leave the service through its API or logs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscription {
+    pub id: String,
+    pub connector: String,
+    pub event: String,
+    pub parameters: Value,
+    pub credentials: Value,
+    pub connector_parameters: Value,
+    pub state: Value,
+    pub status: Status,
+    pub webhook_uri: String,
+    /// When `refresh` is due next.
+    pub next_refresh_at: Option<Millis>,
+    /// The last failure (subscribe, refresh), as shown to the platform.
+    pub last_error: Option<String>,
+    /// Consecutive failed refreshes (drives the backoff).
+    pub refresh_failures: u32,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A change to a subscription; `None` fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Change {
+    pub status: Option<Status>,
+    pub state: Option<Value>,
+    pub next_refresh_at: Option<Option<Millis>>,
+    pub last_error: Option<Option<String>>,
+    pub refresh_failures: Option<u32>,
+}
+
+/// An event to store, produced by `handle`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub subscription_id: String,
+    pub connector: String,
+    pub event: String,
+    /// `created`, `updated`, `deleted` for record events; `None` for payload events.
+    pub kind: Option<String>,
+    /// The record (record events) or the payload.
+    pub body: Value,
+    pub received_at: Millis,
+}
+
+/// A stored event; `id` increases in commit order and is the pull cursor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub event: NewEvent,
+}
+
+/// One invocation, as the subscription's log shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvocationLog {
+    pub subscription_id: String,
+    pub method: String,
+    pub started_at: Millis,
+    pub duration_micros: i64,
+    /// `ok` or the error kind (`timeout`, `exception`, ...).
+    pub outcome: String,
+    /// `[{level, message}]`.
+    pub console: Value,
+    /// The error's message, JS stack and location, when it failed.
+    pub error: Option<Value>,
+}
+
+/// What a handled webhook commits, atomically: its events, the new state (if any), its log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookCommit {
+    pub subscription_id: String,
+    pub events: Vec<NewEvent>,
+    pub state: Option<Value>,
+    pub log: InvocationLog,
+}
+
+/// A storage failure, with what was being done.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StoreError(pub String);
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The storage the service needs. Every write is durable when its future resolves.
+pub trait Store: Send + Sync + 'static {
+    fn insert_subscription(
+        &self,
+        subscription: Subscription,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn subscription(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<Subscription>>> + Send;
+    /// Subscriptions by id, after `after`, at most `limit`.
+    fn subscriptions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
+    fn update_subscription(
+        &self,
+        id: &str,
+        change: Change,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Stores a webhook's events, new state and log in one transaction; returns the event ids.
+    fn commit_webhook(
+        &self,
+        commit: WebhookCommit,
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    fn append_log(&self, log: InvocationLog) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The subscription's latest invocations, newest first.
+    fn logs(
+        &self,
+        subscription_id: &str,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<InvocationLog>>> + Send;
+    /// Events with an id above `cursor`, in order, at most `limit`.
+    fn events_after(
+        &self,
+        cursor: i64,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<StoredEvent>>> + Send;
+    /// Active subscriptions whose refresh is due at `now`, earliest first, at most `limit`.
+    fn due_refreshes(
+        &self,
+        now: Millis,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
+    /// The earliest refresh time of any active subscription.
+    fn next_refresh_at(&self) -> impl Future<Output = StoreResult<Option<Millis>>> + Send;
+}

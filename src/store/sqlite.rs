@@ -1,0 +1,194 @@
+//! [`SqliteStore`]: the embedded [`Store`], one SQLite file in WAL mode with `synchronous=FULL`.
+//! Writes go through one writer thread that group-commits (`writer.rs`); reads run on a small pool
+//! of connections on blocking threads (`readers.rs`). The schema and its migrations are in
+//! `schema.rs`; the SQL in `reads.rs` and `writes.rs`.
+
+mod readers;
+mod reads;
+mod rows;
+mod schema;
+mod writer;
+mod writes;
+
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use self::readers::Readers;
+use self::writer::Writer;
+use super::{
+    Change, InvocationLog, Millis, Store, StoreError, StoreResult, StoredEvent, Subscription,
+    WebhookCommit,
+};
+use crate::app::now_millis;
+
+/// Read connections of a file database.
+const READERS: usize = 4;
+
+/// The embedded store. Dropping it commits what is queued and waits for the writer thread.
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Readers,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its directory if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        create_parent(path)?;
+        let failed = |e| StoreError(format!("open database {}: {e}", path.display()));
+        let mut conn = connect(path).map_err(failed)?;
+        schema::migrate(&mut conn)
+            .map_err(|e| StoreError(format!("open database {}: {}", path.display(), e.0)))?;
+        schema::enable_wal(&conn).map_err(failed)?;
+        let readers = (0..READERS)
+            .map(|_| reader(path))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(failed)?;
+        Ok(SqliteStore {
+            readers: Readers::new(readers),
+            writer: Writer::start(Arc::new(Mutex::new(conn)))?,
+        })
+    }
+
+    /// A private database in memory (for tests): one connection that the writer and readers share.
+    #[cfg_attr(not(test), allow(dead_code))] // for tests of the layers above
+    pub fn open_in_memory() -> StoreResult<SqliteStore> {
+        let failed = |e| StoreError(format!("open database in memory: {e}"));
+        let mut conn = Connection::open_in_memory().map_err(failed)?;
+        schema::configure(&conn).map_err(failed)?;
+        schema::migrate(&mut conn)?;
+        let shared = Arc::new(Mutex::new(conn));
+        Ok(SqliteStore {
+            readers: Readers::new(vec![shared.clone()]),
+            writer: Writer::start(shared)?,
+        })
+    }
+
+    /// Write transactions committed since the store was opened (each may hold many writes).
+    #[cfg_attr(not(test), allow(dead_code))] // for tests; a metric later
+    pub fn commits(&self) -> u64 {
+        self.writer.commits()
+    }
+
+    /// Refuses new reads and writes, commits what is queued and waits for the writer thread to end.
+    /// Later calls fail with a [`StoreError`].
+    pub async fn close(&self) {
+        self.readers.close();
+        if let Some(thread) = self.writer.stop() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+fn create_parent(path: &Path) -> StoreResult<()> {
+    match path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        Some(parent) => std::fs::create_dir_all(parent)
+            .map_err(|e| StoreError(format!("create directory {}: {e}", parent.display()))),
+        None => Ok(()),
+    }
+}
+
+/// A configured connection to the file at `path`.
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    schema::configure(&conn)?;
+    Ok(conn)
+}
+
+/// A connection of the read pool: it cannot write.
+fn reader(path: &Path) -> rusqlite::Result<writer::Shared> {
+    let conn = connect(path)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(Arc::new(Mutex::new(conn)))
+}
+
+impl Store for SqliteStore {
+    fn insert_subscription(
+        &self,
+        subscription: Subscription,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        self.writer
+            .write(move |conn| writes::insert_subscription(conn, &subscription))
+    }
+
+    fn subscription(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<Subscription>>> + Send {
+        let id = id.to_owned();
+        self.readers
+            .read(move |conn| reads::subscription(conn, &id))
+    }
+
+    fn subscriptions(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send {
+        let after = after.map(str::to_owned);
+        self.readers
+            .read(move |conn| reads::subscriptions(conn, after.as_deref(), limit))
+    }
+
+    fn update_subscription(
+        &self,
+        id: &str,
+        change: Change,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        let id = id.to_owned();
+        self.writer
+            .write(move |conn| writes::update_subscription(conn, &id, &change, now_millis()))
+    }
+
+    fn commit_webhook(
+        &self,
+        commit: WebhookCommit,
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send {
+        self.writer
+            .write(move |conn| writes::commit_webhook(conn, &commit, now_millis()))
+    }
+
+    fn append_log(&self, log: InvocationLog) -> impl Future<Output = StoreResult<()>> + Send {
+        self.writer
+            .write(move |conn| writes::append_log(conn, &log))
+    }
+
+    fn logs(
+        &self,
+        subscription_id: &str,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<InvocationLog>>> + Send {
+        let id = subscription_id.to_owned();
+        self.readers.read(move |conn| reads::logs(conn, &id, limit))
+    }
+
+    fn events_after(
+        &self,
+        cursor: i64,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<StoredEvent>>> + Send {
+        self.readers
+            .read(move |conn| reads::events_after(conn, cursor, limit))
+    }
+
+    fn due_refreshes(
+        &self,
+        now: Millis,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send {
+        self.readers
+            .read(move |conn| reads::due_refreshes(conn, now, limit))
+    }
+
+    fn next_refresh_at(&self) -> impl Future<Output = StoreResult<Option<Millis>>> + Send {
+        self.readers.read(reads::next_refresh_at)
+    }
+}

@@ -1,0 +1,326 @@
+//! Tests of [`SqliteStore`] over real database files in temporary directories: every `Store` method
+//! here; group commit and concurrency in `tests/batching.rs`; the file format (migrations, fixtures,
+//! newer versions, reopening, closing) in `tests/format.rs`.
+
+mod batching;
+mod format;
+
+use serde_json::json;
+
+use super::SqliteStore;
+use crate::store::{Change, InvocationLog, NewEvent, Status, Store, Subscription, WebhookCommit};
+
+/// A store in a fresh temporary directory (kept alive by the returned guard).
+pub(super) fn temp_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.sqlite")).unwrap();
+    (dir, store)
+}
+
+pub(super) fn subscription(id: &str) -> Subscription {
+    Subscription {
+        id: id.into(),
+        connector: "github".into(),
+        event: "issues".into(),
+        parameters: json!({"repo": "acme/app"}),
+        credentials: json!({"token": "secret"}),
+        connector_parameters: json!({"region": "eu"}),
+        state: json!({"hookId": 7}),
+        status: Status::Active,
+        webhook_uri: format!("https://hooks.example.com/webhooks/{id}"),
+        next_refresh_at: Some(1_000),
+        last_error: None,
+        refresh_failures: 0,
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+pub(super) fn event(subscription_id: &str, n: i64) -> NewEvent {
+    NewEvent {
+        subscription_id: subscription_id.into(),
+        connector: "github".into(),
+        event: "issues".into(),
+        kind: Some("created".into()),
+        body: json!({"id": n}),
+        received_at: 100 + n,
+    }
+}
+
+pub(super) fn log(subscription_id: &str, method: &str) -> InvocationLog {
+    InvocationLog {
+        subscription_id: subscription_id.into(),
+        method: method.into(),
+        started_at: 50,
+        duration_micros: 1234,
+        outcome: "ok".into(),
+        console: json!([{"level": "log", "message": "hello"}]),
+        error: None,
+    }
+}
+
+pub(super) fn commit(subscription_id: &str, events: i64) -> WebhookCommit {
+    WebhookCommit {
+        subscription_id: subscription_id.into(),
+        events: (0..events).map(|n| event(subscription_id, n)).collect(),
+        state: None,
+        log: log(subscription_id, "handle"),
+    }
+}
+
+#[tokio::test]
+async fn inserted_subscription_reads_back_whole() {
+    let (_dir, store) = temp_store();
+    let mut stored = subscription("s1");
+    stored.last_error = Some("subscribe failed".into());
+    stored.next_refresh_at = None;
+    stored.refresh_failures = 3;
+    store.insert_subscription(stored.clone()).await.unwrap();
+    assert_eq!(store.subscription("s1").await.unwrap(), Some(stored));
+    assert_eq!(store.subscription("nope").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn duplicate_subscription_is_refused_naming_it() {
+    let (_dir, store) = temp_store();
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    let error = store
+        .insert_subscription(subscription("s1"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("s1"), "{error}");
+}
+
+#[tokio::test]
+async fn subscriptions_page_by_id() {
+    let (_dir, store) = temp_store();
+    for id in ["c", "a", "b"] {
+        store.insert_subscription(subscription(id)).await.unwrap();
+    }
+    let ids = |page: Vec<Subscription>| page.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.subscriptions(None, 2).await.unwrap()), ["a", "b"]);
+    assert_eq!(
+        ids(store.subscriptions(Some("b"), 10).await.unwrap()),
+        ["c"]
+    );
+    assert_eq!(
+        ids(store.subscriptions(Some("c"), 10).await.unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(store.subscriptions(None, usize::MAX).await.unwrap()),
+        ["a", "b", "c"]
+    );
+}
+
+#[tokio::test]
+async fn update_applies_only_the_given_fields_and_bumps_updated_at() {
+    let (_dir, store) = temp_store();
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    let change = Change {
+        state: Some(json!({"hookId": 8})),
+        next_refresh_at: Some(None),
+        last_error: Some(Some("refresh failed".into())),
+        refresh_failures: Some(2),
+        ..Change::default()
+    };
+    store.update_subscription("s1", change).await.unwrap();
+    let updated = store.subscription("s1").await.unwrap().unwrap();
+    let mut expected = subscription("s1");
+    expected.state = json!({"hookId": 8});
+    expected.next_refresh_at = None;
+    expected.last_error = Some("refresh failed".into());
+    expected.refresh_failures = 2;
+    expected.updated_at = updated.updated_at;
+    assert_eq!(updated, expected);
+    assert!(
+        updated.updated_at > 1_600_000_000_000,
+        "updated_at is now: {}",
+        updated.updated_at
+    );
+}
+
+#[tokio::test]
+async fn update_changes_status_and_clears_last_error() {
+    let (_dir, store) = temp_store();
+    let mut failed = subscription("s1");
+    failed.last_error = Some("boom".into());
+    store.insert_subscription(failed).await.unwrap();
+    let change = Change {
+        status: Some(Status::Deleted),
+        last_error: Some(None),
+        ..Change::default()
+    };
+    store.update_subscription("s1", change).await.unwrap();
+    let updated = store.subscription("s1").await.unwrap().unwrap();
+    assert_eq!(
+        (updated.status, updated.last_error, updated.state),
+        (Status::Deleted, None, json!({"hookId": 7}))
+    );
+    store
+        .update_subscription("s1", Change::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn update_of_unknown_subscription_fails_naming_it() {
+    let (_dir, store) = temp_store();
+    let error = store
+        .update_subscription("ghost", Change::default())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("unknown subscription ghost"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn commit_webhook_stores_events_state_and_log() {
+    let (_dir, store) = temp_store();
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    let mut webhook = commit("s1", 3);
+    webhook.state = Some(json!({"cursor": "c2"}));
+    webhook.events[1].kind = None;
+    let ids = store.commit_webhook(webhook.clone()).await.unwrap();
+    assert_eq!(ids.len(), 3);
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+    let stored = store.events_after(0, 10).await.unwrap();
+    assert_eq!(stored.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        stored.into_iter().map(|e| e.event).collect::<Vec<_>>(),
+        webhook.events
+    );
+    assert_eq!(
+        store.subscription("s1").await.unwrap().unwrap().state,
+        json!({"cursor": "c2"})
+    );
+    assert_eq!(store.logs("s1", 10).await.unwrap(), [webhook.log]);
+}
+
+#[tokio::test]
+async fn commit_webhook_without_state_keeps_the_state() {
+    let (_dir, store) = temp_store();
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    assert_eq!(
+        store.commit_webhook(commit("s1", 0)).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    let stored = store.subscription("s1").await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.updated_at), (json!({"hookId": 7}), 1));
+    assert_eq!(store.logs("s1", 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn commit_webhook_of_unknown_subscription_stores_nothing() {
+    let (_dir, store) = temp_store();
+    let error = store.commit_webhook(commit("ghost", 2)).await.unwrap_err();
+    assert!(
+        error.to_string().contains("unknown subscription ghost"),
+        "{error}"
+    );
+    assert_eq!(store.events_after(0, 10).await.unwrap(), []);
+    assert_eq!(store.logs("ghost", 10).await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn logs_are_newest_first_per_subscription() {
+    let (_dir, store) = temp_store();
+    for id in ["s1", "s2"] {
+        store.insert_subscription(subscription(id)).await.unwrap();
+    }
+    let mut failed = log("s1", "refresh");
+    failed.outcome = "exception".into();
+    failed.error = Some(json!({"message": "boom", "stack": "at refresh.js:3"}));
+    for entry in [
+        log("s1", "subscribe"),
+        log("s2", "subscribe"),
+        log("s1", "handle"),
+        failed.clone(),
+    ] {
+        store.append_log(entry).await.unwrap();
+    }
+    let methods = |logs: Vec<InvocationLog>| logs.into_iter().map(|l| l.method).collect::<Vec<_>>();
+    assert_eq!(
+        methods(store.logs("s1", 10).await.unwrap()),
+        ["refresh", "handle", "subscribe"]
+    );
+    assert_eq!(store.logs("s1", 1).await.unwrap(), [failed]);
+    assert_eq!(methods(store.logs("s2", 10).await.unwrap()), ["subscribe"]);
+    assert!(
+        store
+            .append_log(log("ghost", "handle"))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("ghost")
+    );
+}
+
+#[tokio::test]
+async fn events_after_pages_by_cursor() {
+    let (_dir, store) = temp_store();
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    let mut ids = store.commit_webhook(commit("s1", 3)).await.unwrap();
+    ids.extend(store.commit_webhook(commit("s1", 2)).await.unwrap());
+    let page = |events: Vec<crate::store::StoredEvent>| {
+        events.into_iter().map(|e| e.id).collect::<Vec<_>>()
+    };
+    assert_eq!(page(store.events_after(0, 2).await.unwrap()), ids[..2]);
+    assert_eq!(
+        page(store.events_after(ids[1], 10).await.unwrap()),
+        ids[2..]
+    );
+    assert_eq!(
+        page(store.events_after(ids[4], 10).await.unwrap()),
+        Vec::<i64>::new()
+    );
+}
+
+#[tokio::test]
+async fn due_refreshes_are_active_and_due_earliest_first() {
+    let (_dir, store) = temp_store();
+    assert_eq!(store.next_refresh_at().await.unwrap(), None);
+    let cases = [
+        ("late", Status::Active, Some(300)),
+        ("early", Status::Active, Some(100)),
+        ("future", Status::Active, Some(900)),
+        ("never", Status::Active, None),
+        ("paused", Status::Failed, Some(50)),
+        ("gone", Status::Deleted, Some(60)),
+    ];
+    for (id, status, next_refresh_at) in cases {
+        store
+            .insert_subscription(Subscription {
+                status,
+                next_refresh_at,
+                ..subscription(id)
+            })
+            .await
+            .unwrap();
+    }
+    let ids = |due: Vec<Subscription>| due.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.due_refreshes(300, 10).await.unwrap()),
+        ["early", "late"]
+    );
+    assert_eq!(ids(store.due_refreshes(300, 1).await.unwrap()), ["early"]);
+    assert_eq!(
+        ids(store.due_refreshes(99, 10).await.unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(store.next_refresh_at().await.unwrap(), Some(100));
+}
+
+#[tokio::test]
+async fn in_memory_store_reads_its_writes() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    let ids = store.commit_webhook(commit("s1", 2)).await.unwrap();
+    assert_eq!(store.events_after(0, 10).await.unwrap().len(), ids.len());
+    assert_eq!(
+        store.subscription("s1").await.unwrap(),
+        Some(subscription("s1"))
+    );
+}

@@ -1,0 +1,194 @@
+//! The one writer thread and its group commit. Callers queue jobs on a channel; the thread takes
+//! every queued job (up to [`MAX_BATCH`]), runs them in one `BEGIN IMMEDIATE` transaction, each in a
+//! savepoint of its own so one failing job is rolled back alone, commits (one WAL sync for the whole
+//! batch) and only then answers each caller. Tricky: an error that makes SQLite abort the whole
+//! transaction (I/O, full disk) must fail the batch, not let later jobs run in autocommit mode.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::store::{StoreError, StoreResult};
+
+/// A connection shared between threads (the in-memory store's writer and reader are one).
+pub(super) type Shared = Arc<Mutex<Connection>>;
+
+/// Most jobs committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// The writer thread's handle: the queue's sending end, the thread, its commit count.
+pub(super) struct Writer {
+    queue: RwLock<Option<Sender<Box<dyn Job>>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    /// Starts the thread that owns `conn` for writing.
+    pub(super) fn start(conn: Shared) -> StoreResult<Writer> {
+        let (queue, jobs) = mpsc::channel();
+        let commits = Arc::new(AtomicU64::new(0));
+        let counter = commits.clone();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(&conn, &jobs, &counter))
+            .map_err(|e| StoreError(format!("start the writer thread: {e}")))?;
+        Ok(Writer {
+            queue: RwLock::new(Some(queue)),
+            thread: Mutex::new(Some(thread)),
+            commits,
+        })
+    }
+
+    /// Runs `work` in the next batch; resolves once that batch is durably committed.
+    pub(super) async fn write<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.send(Box::new(Pending {
+            work: Some(work),
+            result: None,
+            reply,
+        }))?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    fn send(&self, job: Box<dyn Job>) -> StoreResult<()> {
+        let queue = self
+            .queue
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        queue
+            .as_ref()
+            .ok_or_else(closed)?
+            .send(job)
+            .map_err(|_| closed())
+    }
+
+    /// Transactions committed so far.
+    pub(super) fn commits(&self) -> u64 {
+        self.commits.load(Ordering::SeqCst)
+    }
+
+    /// Refuses further writes; the thread commits what is queued and ends. Returns it to join.
+    pub(super) fn stop(&self) -> Option<JoinHandle<()>> {
+        self.queue
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        lock(&self.thread).take()
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(thread) = self.stop() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The error of a store whose writer is gone.
+pub(super) fn closed() -> StoreError {
+    StoreError("the store is closed".into())
+}
+
+/// Locks `mutex`, taking over from a thread that panicked while holding it.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A queued write.
+trait Job: Send {
+    /// Runs the write; `false` if it failed (its savepoint is then rolled back).
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller once the batch's fate is known.
+    fn answer(self: Box<Self>, batch: &StoreResult<()>);
+}
+
+struct Pending<R, F> {
+    work: Option<F>,
+    result: Option<StoreResult<R>>,
+    reply: oneshot::Sender<StoreResult<R>>,
+}
+
+impl<R, F> Job for Pending<R, F>
+where
+    R: Send,
+    F: FnOnce(&Connection) -> StoreResult<R> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let result = match self.work.take() {
+            Some(work) => work(conn),
+            None => Err(StoreError("write ran twice".into())),
+        };
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn answer(self: Box<Self>, batch: &StoreResult<()>) {
+        let result = match (self.result, batch) {
+            (Some(Err(own)), _) => Err(own),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (_, Err(failed)) => Err(StoreError(failed.0.clone())),
+            (None, Ok(())) => Err(StoreError("write was not run".into())),
+        };
+        // The caller may have stopped waiting; its write stands all the same.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The writer thread: one batch per wake-up until every sender is gone.
+fn run(conn: &Shared, jobs: &Receiver<Box<dyn Job>>, commits: &AtomicU64) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
+        let outcome = run_batch(&lock(conn), &mut batch);
+        match &outcome {
+            Ok(()) => _ = commits.fetch_add(1, Ordering::SeqCst),
+            Err(error) => tracing::error!(%error, jobs = batch.len(), "store write batch failed"),
+        }
+        for job in batch {
+            job.answer(&outcome);
+        }
+    }
+}
+
+/// Runs `batch` in one transaction and commits it.
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> StoreResult<()> {
+    let failed = |e| StoreError(format!("write batch: {e}"));
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(failed)?;
+    let outcome = batch
+        .iter_mut()
+        .try_for_each(|job| run_job(conn, job.as_mut()))
+        .and_then(|()| conn.execute_batch("COMMIT").map_err(failed));
+    if outcome.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    outcome
+}
+
+/// Runs one job in a savepoint: kept if it succeeded, rolled back alone if it failed.
+fn run_job(conn: &Connection, job: &mut dyn Job) -> StoreResult<()> {
+    let failed = |e| StoreError(format!("write batch: {e}"));
+    conn.execute_batch("SAVEPOINT job").map_err(failed)?;
+    if job.run(conn) {
+        return conn.execute_batch("RELEASE job").map_err(failed);
+    }
+    if conn.is_autocommit() {
+        return Err(StoreError(
+            "write batch: sqlite rolled the transaction back".into(),
+        ));
+    }
+    conn.execute_batch("ROLLBACK TO job; RELEASE job")
+        .map_err(failed)
+}

@@ -1,0 +1,619 @@
+//! End-to-end tests of `connector-runtime serve`: the real binary, a real database file, a real
+//! socket, and a fake external app on 127.0.0.1. The connector is `tests/service/counter`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use test_support::{FakeApp, Recorded, Reply};
+
+/// A running `serve` process on a free port, over a data folder that outlives restarts.
+struct Service {
+    child: Child,
+    url: String,
+}
+
+impl Service {
+    fn start(data: &Path, extra: &[&str]) -> Service {
+        Service::start_on(0, data, extra)
+    }
+
+    /// On a given port (0: any free one): webhook URIs handed out before a restart stay valid
+    /// after it.
+    fn start_on(port: u16, data: &Path, extra: &[&str]) -> Service {
+        let connectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/service");
+        let listen = format!("127.0.0.1:{port}");
+        let mut args = vec![
+            "serve",
+            "--connectors",
+            connectors.to_str().unwrap(),
+            "--listen",
+            &listen,
+        ];
+        let data = data.to_str().unwrap().to_string();
+        args.extend(["--data", &data]);
+        args.extend(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let url = listening_url(&mut child);
+        Service { child, url }
+    }
+
+    /// SIGTERM, then wait: the graceful way.
+    fn stop(mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+
+    /// SIGKILL: the crash.
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client (the workspace's reqwest brings no TLS provider of its own).
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap()
+}
+
+/// The URL from the service's `listening on http://...` line, once it is bound.
+fn listening_url(child: &mut Child) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
+        .to_string()
+}
+
+/// The fake external app: hooks are created, renewed and deleted.
+fn external_app() -> FakeApp {
+    FakeApp::start(|r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/hooks") => Reply::json(201, r#"{"id":"hook-1"}"#),
+        ("POST", "/hooks/hook-1/renew") => Reply::json(200, "{}"),
+        ("DELETE", "/hooks/hook-1") => Reply::text(204, ""),
+        _ => Reply::json(404, r#"{"error":"unknown"}"#),
+    })
+}
+
+async fn create(
+    client: &reqwest::Client,
+    service: &Service,
+    app: &FakeApp,
+    parameters: Value,
+) -> reqwest::Response {
+    let body = json!({ "connector": "counter", "event": "ticks", "parameters": parameters,
+        "credentials": { "apiBaseUri": app.url(), "token": "secret-token" } });
+    client
+        .post(format!("{}/api/subscriptions", service.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn json_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn events(client: &reqwest::Client, service: &Service) -> Vec<Value> {
+    let (_, body) = json_of(
+        client
+            .get(format!("{}/api/events?limit=1000", service.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    body["events"].as_array().cloned().unwrap_or_default()
+}
+
+fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    (dir, data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_lifecycle_and_a_restart() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+
+    let (status, created) =
+        json_of(create(&client, &service, &app, json!({ "channel": "c1" })).await).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], "active");
+    assert_eq!(created["state"], json!({ "hookId": "hook-1", "count": 0 }));
+    assert!(
+        created.get("credentials").is_none(),
+        "credentials must never be returned"
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    assert!(id.len() >= 32, "at least 128 random bits");
+    assert_eq!(
+        created["webhookUri"],
+        format!("{}/webhooks/{id}", service.url)
+    );
+    let hook = &app.requests()[0];
+    assert_eq!(hook.header("authorization"), Some("Bearer secret-token"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&hook.body).unwrap()["url"],
+        created["webhookUri"]
+    );
+
+    let webhook = format!("{}/webhooks/{id}", service.url);
+    let reply = client
+        .post(&webhook)
+        .json(&json!({ "id": 7 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 202);
+    assert_eq!(
+        reply.json::<Value>().await.unwrap(),
+        json!({ "accepted": 7 })
+    );
+    let challenge = client
+        .get(format!("{webhook}?challenge=abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (challenge.status().as_u16(), challenge.text().await.unwrap()),
+        (200, "abc".to_string())
+    );
+
+    let stored = events(&client, &service).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["type"], "created");
+    assert_eq!(stored[0]["record"], json!({ "id": "7", "count": 1 }));
+    assert_eq!(stored[0]["subscriptionId"], id.as_str());
+
+    let (status, logs) = json_of(
+        client
+            .get(format!("{}/api/subscriptions/{id}/logs", service.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let methods: Vec<&str> = logs["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["handle", "handle", "subscribe"]);
+
+    let port = service.url.rsplit(':').next().unwrap().parse().unwrap();
+    service.stop();
+    let service = Service::start_on(port, &data, &[]);
+    let (_, again) = json_of(
+        client
+            .get(format!("{}/api/subscriptions/{id}", service.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        again["state"],
+        json!({ "hookId": "hook-1", "count": 1 }),
+        "state survives a restart"
+    );
+    assert_eq!(
+        events(&client, &service).await.len(),
+        1,
+        "events survive a restart"
+    );
+
+    let (status, refreshed) = json_of(
+        client
+            .post(format!("{}/api/subscriptions/{id}/refresh", service.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(
+        refreshed["state"],
+        json!({ "hookId": "hook-1", "count": 1 }),
+        "a refresh returning only a time keeps the state"
+    );
+
+    let deleted = client
+        .delete(format!("{}/api/subscriptions/{id}", service.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let seen: Vec<(String, String)> = app
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(
+        seen.last().unwrap(),
+        &("DELETE".to_string(), "/hooks/hook-1".to_string())
+    );
+    let after = client
+        .post(&webhook)
+        .json(&json!({ "id": 8 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 410);
+    assert_eq!(
+        events(&client, &service).await.len(),
+        1,
+        "a webhook to a deleted subscription stores nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_clear_4xx_and_change_nothing() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &["--body-limit-mb", "1"]);
+    let (_, created) =
+        json_of(create(&client, &service, &app, json!({ "channel": "c1" })).await).await;
+    let webhook = format!(
+        "{}/webhooks/{}",
+        service.url,
+        created["id"].as_str().unwrap()
+    );
+
+    let (status, body) =
+        json_of(create(&client, &service, &app, json!({ "channel": "" })).await).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["violations"][0]
+            .as_str()
+            .unwrap()
+            .contains("/channel"),
+        "{body}"
+    );
+    let (status, body) = json_of(create(&client, &service, &app, json!({})).await).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("channel"),
+        "{body}"
+    );
+    let unknown = client
+        .post(format!("{}/api/subscriptions", service.url))
+        .json(&json!({ "connector": "nope", "event": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let malformed = client
+        .post(format!("{}/api/subscriptions", service.url))
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+
+    let bad_json = client
+        .post(&webhook)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status(), 400);
+    let huge = client
+        .post(&webhook)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413);
+    let nobody = client
+        .post(format!(
+            "{}/webhooks/0123456789abcdef0123456789abcdef",
+            service.url
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nobody.status(), 404);
+    let failing = client
+        .post(&webhook)
+        .json(&json!({ "id": 1, "fail": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failing.status(), 500);
+    let body = failing.text().await.unwrap();
+    assert!(
+        !body.contains("asked to fail") && !body.contains("handle.js"),
+        "no internals to the outside: {body}"
+    );
+    assert!(
+        events(&client, &service).await.is_empty(),
+        "nothing stored for bad deliveries"
+    );
+    let (_, logs) = json_of(
+        client
+            .get(format!(
+                "{}/api/subscriptions/{}/logs",
+                service.url,
+                created["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        logs["logs"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("asked to fail"),
+        "{logs}"
+    );
+    let (_, same) = json_of(
+        client
+            .get(format!(
+                "{}/api/subscriptions/{}",
+                service.url,
+                created["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        same["state"], created["state"],
+        "state unchanged by bad deliveries"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_token_guards_the_api_but_not_ingress() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &["--api-token", "t0k"]);
+    let (status, _) =
+        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    assert_eq!(status, 401);
+    let body = json!({ "connector": "counter", "event": "ticks", "parameters": { "channel": "c" },
+        "credentials": { "apiBaseUri": app.url(), "token": "x" } });
+    let created = client
+        .post(format!("{}/api/subscriptions", service.url))
+        .bearer_auth("t0k")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let delivered = client
+        .post(format!("{}/webhooks/{id}", service.url))
+        .json(&json!({ "id": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 202);
+    let listed = client
+        .get(format!("{}/api/events", service.url))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_webhooks_to_one_subscription_lose_no_state_update() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (_, created) =
+        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let webhook = Arc::new(format!("{}/webhooks/{id}", service.url));
+    let mut tasks = Vec::new();
+    for n in 0..60 {
+        let (client, webhook) = (client.clone(), webhook.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(webhook.as_str())
+                .json(&json!({ "id": n }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 202);
+    }
+    let (_, after) = json_of(
+        client
+            .get(format!("{}/api/subscriptions/{id}", service.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(after["state"]["count"], 60);
+    let mut counts: Vec<u64> = events(&client, &service)
+        .await
+        .iter()
+        .map(|e| e["record"]["count"].as_u64().unwrap())
+        .collect();
+    counts.sort();
+    assert_eq!(
+        counts,
+        (1..=60).collect::<Vec<u64>>(),
+        "every update saw the one before it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_load_loses_no_acknowledged_webhook() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (_, created) =
+        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let webhook = Arc::new(format!(
+        "{}/webhooks/{}",
+        service.url,
+        created["id"].as_str().unwrap()
+    ));
+    let acknowledged = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut senders = Vec::new();
+    for lane in 0..8 {
+        let (client, webhook, acknowledged) =
+            (client.clone(), webhook.clone(), acknowledged.clone());
+        senders.push(tokio::spawn(async move {
+            for n in 0..1000 {
+                let id = lane * 1000 + n;
+                match client
+                    .post(webhook.as_str())
+                    .json(&json!({ "id": id }))
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == 202 => acknowledged.lock().unwrap().push(id.to_string()),
+                    _ => return,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    service.kill();
+    for sender in senders {
+        let _ = sender.await;
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 50,
+        "the load ran ({} acknowledged)",
+        acknowledged.len()
+    );
+    let service = Service::start(&data, &[]);
+    let stored: std::collections::HashSet<String> = all_events(&client, &service)
+        .await
+        .iter()
+        .map(|e| e["record"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(*id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged webhooks lost after kill -9, e.g. {:?}",
+        lost.len(),
+        &lost[..lost.len().min(5)]
+    );
+}
+
+async fn all_events(client: &reqwest::Client, service: &Service) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut after = "0".to_string();
+    loop {
+        let url = format!("{}/api/events?after={after}&limit=1000", service.url);
+        let (_, page) = json_of(client.get(url).send().await.unwrap()).await;
+        let events = page["events"].as_array().cloned().unwrap_or_default();
+        if events.is_empty() {
+            return all;
+        }
+        after = page["next"].as_str().unwrap().to_string();
+        all.extend(events);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_fell_due_while_down_runs_after_restart() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (_, created) = json_of(
+        create(
+            &client,
+            &service,
+            &app,
+            json!({ "channel": "c", "refreshInMs": 1500 }),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        created["nextRefreshTimestamp"].as_i64().is_some(),
+        "{created}"
+    );
+    service.stop();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let renewals = || {
+        app.requests()
+            .iter()
+            .filter(|r| r.path == "/hooks/hook-1/renew")
+            .count()
+    };
+    assert_eq!(renewals(), 0);
+    let start = Instant::now();
+    let _service = Service::start(&data, &[]);
+    while renewals() == 0 && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        renewals() >= 1,
+        "the overdue refresh did not run after the restart"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "it ran only after {:?}",
+        start.elapsed()
+    );
+}

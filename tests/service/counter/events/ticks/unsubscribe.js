@@ -1,0 +1,3 @@
+export default async function unsubscribe({ apiClient, state }) {
+  await apiClient.delete(`/hooks/${state.hookId}`)
+}
