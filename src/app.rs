@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use runtime::{ConnectorSet, Runtime};
 use tokio::sync::Notify;
 
+use crate::metrics::Metrics;
 use crate::store::{Millis, Store};
 
 /// What `serve` was started with.
@@ -32,6 +33,9 @@ pub struct App<S> {
     locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
     /// Woken when a refresh time may have moved earlier.
     pub refresh_wakeup: Notify,
+    /// Woken when events were stored (push delivery waits on it).
+    pub events_stored: Notify,
+    pub metrics: Metrics,
 }
 
 impl<S: Store> App<S> {
@@ -43,6 +47,8 @@ impl<S: Store> App<S> {
             store,
             locks: Mutex::new(HashMap::new()),
             refresh_wakeup: Notify::new(),
+            events_stored: Notify::new(),
+            metrics: Metrics::default(),
         })
     }
 

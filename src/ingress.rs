@@ -57,6 +57,8 @@ pub async fn deliver<S: Store>(
         timeout: None,
     };
     let outcome = app.runtime.invoke(invocation).await;
+    app.metrics
+        .invocation("handle", start.elapsed().as_secs_f64());
     let mut log = log_of(id, "handle", started_at, start, &outcome);
     let result = outcome
         .result
@@ -71,6 +73,7 @@ pub async fn deliver<S: Store>(
         }
     };
     let state = result.get("state").cloned().filter(|s| !s.is_null());
+    let stored = events.len();
     let commit = WebhookCommit {
         subscription_id: id.to_string(),
         events,
@@ -78,6 +81,10 @@ pub async fn deliver<S: Store>(
         log,
     };
     app.store.commit_webhook(commit).await?;
+    app.metrics.stored(stored);
+    if stored > 0 {
+        app.events_stored.notify_one();
+    }
     Ok(reply(result.get("response")))
 }
 

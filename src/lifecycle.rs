@@ -192,6 +192,11 @@ pub async fn refresh<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, A
     };
     app.store.update_subscription(id, change).await?;
     app.refresh_wakeup.notify_one();
+    app.metrics.refresh(if outcome.result.is_ok() {
+        "ok"
+    } else {
+        "error"
+    });
     if let Err(error) = outcome.result {
         return Err(upstream("refresh", error, &outcome.console));
     }
@@ -223,6 +228,8 @@ pub async fn invoke<S: Store>(
         timeout: None,
     };
     let outcome = app.runtime.invoke(invocation).await;
+    app.metrics
+        .invocation(method, start.elapsed().as_secs_f64());
     let log = log_of(&subscription.id, method, started_at, start, &outcome);
     app.store.append_log(log).await?;
     Ok(outcome)

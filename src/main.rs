@@ -5,8 +5,10 @@
 mod api;
 mod app;
 mod cli;
+mod delivery;
 mod ingress;
 mod lifecycle;
+mod metrics;
 mod scheduler;
 mod server;
 mod store;

@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// Heap limit of each sandbox in MiB (default: 64)
     #[arg(long)]
     memory_mb: Option<usize>,
+    /// Post every event, in order and at least once, to this URL (`{events: [...]}` batches)
+    #[arg(long)]
+    deliver_to: Option<String>,
     /// Largest request body accepted, in MiB
     #[arg(long, default_value_t = 10)]
     body_limit_mb: usize,
@@ -76,12 +79,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let app = App::new(config, runtime, connectors, store);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(crate::scheduler::run(app.clone(), stopped));
+    let scheduler = tokio::spawn(crate::scheduler::run(app.clone(), stopped.clone()));
+    let delivery = args
+        .deliver_to
+        .clone()
+        .map(|target| tokio::spawn(crate::delivery::run(app.clone(), target, stopped)));
     tracing::info!(%address, public_url = %app.config.public_url, "serving");
     announce(address);
     crate::server::run(listener, app.clone(), shutdown_signal()).await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(30), scheduler).await;
+    if let Some(delivery) = delivery {
+        let _ = tokio::time::timeout(Duration::from_secs(30), delivery).await;
+    }
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())

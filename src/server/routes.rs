@@ -22,7 +22,18 @@ pub async fn route<S: Store>(app: &App<S>, request: Request<Incoming>) -> Reply 
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let result = match segments.as_slice() {
         ["healthz"] => Ok(json_reply(200, &json!({ "status": "ok" }))),
-        ["webhooks", id] => webhook(app, id, request).await,
+        ["metrics"] => Ok(text_reply(
+            app.metrics.render(app.runtime.sandboxes_alive()),
+        )),
+        ["webhooks", id] => {
+            let reply = webhook(app, id, request).await;
+            app.metrics.webhook(
+                reply
+                    .as_ref()
+                    .map_or_else(ApiError::status, |r| r.status().as_u16()),
+            );
+            reply
+        }
         ["api", rest @ ..] => match authorized(app, &request) {
             Ok(()) => api(app, rest, request).await,
             Err(error) => Err(error),
@@ -216,6 +227,13 @@ fn json_reply(status: u16, body: &Value) -> Reply {
         .status(status)
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap_or_else(|_| empty_reply(500))
+}
+
+fn text_reply(body: String) -> Reply {
+    Response::builder()
+        .header("content-type", "text/plain; version=0.0.4")
+        .body(Full::new(Bytes::from(body)))
         .unwrap_or_else(|_| empty_reply(500))
 }
 

@@ -182,6 +182,9 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
         limit: usize,
     ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
+    /// The value of the named cursor (push delivery's position), `None` before the first set.
+    fn cursor(&self, name: &str) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
+    fn set_cursor(&self, name: &str, value: i64) -> impl Future<Output = StoreResult<()>> + Send;
     /// The earliest refresh time of any active subscription.
     fn next_refresh_at(&self) -> impl Future<Output = StoreResult<Option<Millis>>> + Send;
 }

@@ -161,6 +161,17 @@ impl Store for SqliteStore {
             .write(move |conn| writes::append_log(conn, &log))
     }
 
+    fn cursor(&self, name: &str) -> impl Future<Output = StoreResult<Option<i64>>> + Send {
+        let name = name.to_owned();
+        self.readers.read(move |conn| reads::cursor(conn, &name))
+    }
+
+    fn set_cursor(&self, name: &str, value: i64) -> impl Future<Output = StoreResult<()>> + Send {
+        let name = name.to_owned();
+        self.writer
+            .write(move |conn| writes::set_cursor(conn, &name, value))
+    }
+
     fn logs(
         &self,
         subscription_id: &str,

@@ -76,6 +76,15 @@ pub(super) fn due_refreshes(
         .map_err(|e| StoreError(format!("read due refreshes: {e}")))
 }
 
+pub(super) fn cursor(conn: &Connection, name: &str) -> StoreResult<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |row| {
+        row.get(0)
+    })
+    .optional()
+    .map_err(|e| StoreError(format!("read cursor {name}: {e}")))
+}
+
 pub(super) fn next_refresh_at(conn: &Connection) -> StoreResult<Option<Millis>> {
     let sql = "SELECT MIN(next_refresh_at) FROM subscriptions WHERE status = ?1";
     let run = || {

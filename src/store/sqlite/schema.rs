@@ -8,7 +8,7 @@ use crate::store::{StoreError, StoreResult};
 
 /// Each entry takes the schema from version `index` to `index + 1`. Never edit a released entry:
 /// `tests/fixtures/store-v<n>.sqlite` holds files made by them.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: subscriptions, the event stream (its id is the pull cursor), the invocation log.
 const V1: &str = "
@@ -51,6 +51,14 @@ CREATE TABLE invocations (
     error           TEXT
 );
 CREATE INDEX invocations_by_subscription ON invocations (subscription_id, id DESC);
+";
+
+/// Version 2: named cursors (how far push delivery has got).
+const V2: &str = "
+CREATE TABLE cursors (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value INTEGER NOT NULL
+);
 ";
 
 /// The schema version this build writes and understands.

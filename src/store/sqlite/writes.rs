@@ -121,6 +121,15 @@ pub(super) fn commit_webhook(
     Ok(ids)
 }
 
+pub(super) fn set_cursor(conn: &Connection, name: &str, value: i64) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO cursors (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = ?2",
+        rusqlite::params![name, value],
+    )
+    .map(drop)
+    .map_err(|e| StoreError(format!("set cursor {name}: {e}")))
+}
+
 pub(super) fn append_log(conn: &Connection, log: &InvocationLog) -> StoreResult<()> {
     let id = &log.subscription_id;
     let failed = |e| StoreError(format!("append log of subscription {id}: {e}"));
