@@ -24,7 +24,15 @@ impl Service {
     /// On a given port (0: any free one): webhook URIs handed out before a restart stay valid
     /// after it.
     fn start_on(port: u16, data: &Path, extra: &[&str]) -> Service {
-        let connectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/service");
+        Service::start_with(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/service"),
+            port,
+            data,
+            extra,
+        )
+    }
+
+    fn start_with(connectors: &Path, port: u16, data: &Path, extra: &[&str]) -> Service {
         let listen = format!("127.0.0.1:{port}");
         let mut args = vec![
             "serve",
@@ -921,4 +929,41 @@ async fn push_delivery_posts_every_event_in_order_through_failures_and_restarts(
         metrics.contains("connector_webhooks_total{status=\"202\"} 10"),
         "{metrics}"
     );
+}
+
+/// The README's quickstart, with the shipped `generic` connector.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_quickstart_works() {
+    let (_dir, data) = data_dir();
+    let client = client();
+    let connectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors");
+    let service = Service::start_with(&connectors, 0, &data, &[]);
+    let body = json!({ "connector": "generic", "event": "json-webhook", "parameters": { "idField": "id" } });
+    let (status, created) = json_of(
+        client
+            .post(format!("{}/api/subscriptions", service.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, created["status"].as_str()),
+        (201, Some("active")),
+        "{created}"
+    );
+    let webhook = created["webhookUri"].as_str().unwrap();
+    let head = client.head(webhook).send().await.unwrap();
+    assert_eq!(head.status(), 200, "a URL check is answered");
+    let reply = client
+        .post(webhook)
+        .json(&json!({ "id": 42, "title": "hello" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let stored = events(&client, &service).await;
+    assert_eq!(stored.len(), 1, "the URL check stored nothing: {stored:?}");
+    assert_eq!(stored[0]["record"], json!({ "id": "42", "title": "hello" }));
 }
