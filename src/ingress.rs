@@ -66,6 +66,8 @@ pub async fn deliver<S: Store>(
     let (result, events) = match result {
         Ok(ok) => ok,
         Err(error) => {
+            tracing::warn!(subscription = %id, connector = %subscription.connector, event = %subscription.event,
+                kind = error.kind(), %error, "handle failed");
             log.outcome = error.kind().to_string();
             log.error = Some(json!({ "message": error.to_string(), "stack": error.stack() }));
             app.store.append_log(log).await?;

@@ -78,6 +78,7 @@ pub async fn create<S: Store>(
             activate(app, subscription, state, refresh_time(&result)).await
         }
         Err(error) => {
+            tracing::warn!(subscription = %subscription.id, connector = %subscription.connector, %error, "subscribe failed");
             let change = Change {
                 status: Some(Status::Failed),
                 last_error: Some(Some(error.to_string())),
