@@ -230,25 +230,14 @@ async fn call<'js>(
     callee: Callee<'_>,
     args: &serde_json::Value,
 ) -> Result<serde_json::Value, Failure> {
+    let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
     let (function, method) = match callee {
         Callee::Method { file, method } => {
             (method_function(ctx, connector, file, method).await?, method)
         }
-        Callee::Request { method, .. } => (
-            api::request_function(ctx)
-                .map_err(|e| Failure::Other(InvokeError::Engine(e.to_string())))?,
-            method,
-        ),
+        Callee::Request { method, .. } => (api::request_function(ctx).map_err(engine)?, method),
     };
-    let arg = marshal::to_js(ctx, args)
-        .catch(ctx)
-        .map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
-    add_aliases(&arg);
-    if let Some(object) = arg.as_object() {
-        let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
-        let factory = api::factory(ctx, connector).map_err(engine)?;
-        host_api::api_client::attach(object, factory).map_err(engine)?;
-    }
+    let arg = argument(ctx, connector, args)?;
     let threw = |e| Failure::Threw(classify::exception(ctx, e));
     let called = match callee {
         Callee::Method { .. } => function.call((arg,)),
@@ -265,6 +254,33 @@ async fn call<'js>(
             .map_err(threw)?;
     }
     host_api::timers::settle().await;
+    result_json(ctx, method, result)
+}
+
+/// The method's argument object: the invocation's JSON, `body` beside `data`, and `apiClient`.
+fn argument<'js>(
+    ctx: &Ctx<'js>,
+    connector: &Arc<Connector>,
+    args: &serde_json::Value,
+) -> Result<Value<'js>, Failure> {
+    let arg = marshal::to_js(ctx, args)
+        .catch(ctx)
+        .map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
+    add_aliases(&arg);
+    if let Some(object) = arg.as_object() {
+        let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
+        let factory = api::factory(ctx, connector).map_err(engine)?;
+        host_api::api_client::attach(object, factory).map_err(engine)?;
+    }
+    Ok(arg)
+}
+
+/// The method's result as JSON, or why it is not JSON.
+fn result_json<'js>(
+    ctx: &Ctx<'js>,
+    method: &str,
+    result: Value<'js>,
+) -> Result<serde_json::Value, Failure> {
     match marshal::from_js(ctx, result) {
         Ok(json) => Ok(json),
         Err(marshal::FromJsError::NotJson(what)) => Err(Failure::Other(InvokeError::BadResult(
