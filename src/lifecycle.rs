@@ -93,12 +93,24 @@ pub async fn create<S: Store>(
     }
 }
 
+/// Makes the subscription active with `state` merged (shallow) over the state it has now: a
+/// handshake that reached `handle` while `subscribe` ran (a secret learned there) survives beside
+/// what `subscribe` returns (the id from the create call). Holds the subscription's lock, so no
+/// webhook commits in between.
 async fn activate<S: Store>(
     app: &App<S>,
     mut subscription: Subscription,
     state: Value,
     next_refresh_at: Option<Millis>,
 ) -> Result<Subscription, ApiError> {
+    let lock = app.lock_of(&subscription.id);
+    let _guard = lock.lock().await;
+    let current = app
+        .store
+        .subscription(&subscription.id)
+        .await?
+        .map(|s| s.state);
+    let state = merge_state(current, state);
     let change = Change {
         status: Some(Status::Active),
         state: Some(state.clone()),
@@ -287,6 +299,16 @@ pub async fn existing<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, 
         Some(s) if s.status == Status::Deleted => Err(ApiError::Gone(id.to_string())),
         Some(s) => Ok(s),
         None => Err(ApiError::NotFound(format!("no subscription '{id}'"))),
+    }
+}
+
+fn merge_state(current: Option<Value>, returned: Value) -> Value {
+    match (current, returned) {
+        (Some(Value::Object(mut merged)), Value::Object(returned)) => {
+            merged.extend(returned);
+            Value::Object(merged)
+        }
+        (_, returned) => returned,
     }
 }
 

@@ -967,3 +967,76 @@ async fn the_readme_quickstart_works() {
     assert_eq!(stored.len(), 1, "the URL check stored nothing: {stored:?}");
     assert_eq!(stored[0]["record"], json!({ "id": "42", "title": "hello" }));
 }
+
+/// POSTs to `url` from a plain thread (the fake app's handler is synchronous) and returns the
+/// status line and the headers of the answer.
+fn post_blocking(url: &str, headers: &[(&str, &str)]) -> String {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let mut request = format!(
+        "POST /{path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n"
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handshake_during_subscribe_keeps_both_states() {
+    let app = FakeApp::start(|r: &Recorded| {
+        if r.path != "/hooks-with-handshake" {
+            return Reply::json(404, "{}");
+        }
+        let url: Value = serde_json::from_slice(&r.body).unwrap();
+        let url = url["url"].as_str().unwrap().to_string();
+        let answer = std::thread::spawn(move || post_blocking(&url, &[("x-hook-secret", "sec-1")]))
+            .join()
+            .unwrap();
+        let echoed = answer.to_ascii_lowercase().contains("x-hook-secret: sec-1");
+        if answer.starts_with("HTTP/1.1 200") && echoed {
+            Reply::json(201, r#"{"id":"hook-2"}"#)
+        } else {
+            Reply::json(
+                400,
+                &json!({ "error": "handshake failed", "answer": answer }).to_string(),
+            )
+        }
+    });
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let body = json!({ "connector": "counter", "event": "handshake", "credentials": { "apiBaseUri": app.url(), "token": "t" } });
+    let (status, created) = json_of(
+        client
+            .post(format!("{}/api/subscriptions", service.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["state"],
+        json!({ "secret": "sec-1", "hookId": "hook-2" }),
+        "the handshake's state and subscribe's, merged"
+    );
+    let reply = client
+        .post(created["webhookUri"].as_str().unwrap())
+        .json(&json!({ "id": 5 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(
+        events(&client, &service).await[0]["record"],
+        json!({ "id": "5", "signedWith": "sec-1" })
+    );
+}
