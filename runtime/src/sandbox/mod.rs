@@ -156,7 +156,7 @@ impl Sandbox {
             return InvokeError::Timeout(timeout);
         }
         match error {
-            Failure::Threw(exception) => classify::classify(exception, self.memory_limit),
+            Failure::Threw(exception) => classify::classify(*exception, self.memory_limit),
             Failure::Load(mut exception) => {
                 if let Some(compile) = self.compile_error.borrow_mut().take() {
                     let prefix = format!("{}: ", compile.kind);
@@ -168,7 +168,7 @@ impl Sandbox {
                     exception.name = compile.kind;
                     exception.location = compile.location;
                 }
-                match classify::classify(exception, self.memory_limit) {
+                match classify::classify(*exception, self.memory_limit) {
                     InvokeError::Exception(e) => InvokeError::Load(e),
                     limit => limit,
                 }
@@ -205,8 +205,8 @@ fn install(ctx: &Ctx<'_>, host: &HostState) -> rquickjs::Result<()> {
 
 /// How a call failed before classification.
 pub(crate) enum Failure {
-    Threw(JsException),
-    Load(JsException),
+    Threw(Box<JsException>),
+    Load(Box<JsException>),
     Other(InvokeError),
 }
 
@@ -238,7 +238,7 @@ async fn call<'js>(
         Callee::Request { method, .. } => (api::request_function(ctx).map_err(engine)?, method),
     };
     let arg = argument(ctx, connector, args)?;
-    let threw = |e| Failure::Threw(classify::exception(ctx, e));
+    let threw = |e| Failure::Threw(Box::new(classify::exception(ctx, e)));
     let called = match callee {
         Callee::Method { .. } => function.call((arg,)),
         Callee::Request { request, .. } => {
@@ -265,7 +265,7 @@ fn argument<'js>(
 ) -> Result<Value<'js>, Failure> {
     let arg = marshal::to_js(ctx, args)
         .catch(ctx)
-        .map_err(|e| Failure::Threw(classify::exception(ctx, e)))?;
+        .map_err(|e| Failure::Threw(Box::new(classify::exception(ctx, e))))?;
     add_aliases(&arg);
     if let Some(object) = arg.as_object() {
         let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
@@ -288,7 +288,7 @@ fn result_json<'js>(
         ))),
         Err(marshal::FromJsError::Threw) => {
             let caught = rquickjs::CaughtError::from_error(ctx, rquickjs::Error::Exception);
-            Err(Failure::Threw(classify::exception(ctx, caught)))
+            Err(Failure::Threw(Box::new(classify::exception(ctx, caught))))
         }
     }
 }
@@ -320,7 +320,7 @@ pub(crate) async fn method_function<'js>(
     if let Ok(Some(function)) = registry.get::<_, Option<Function>>(key.as_str()) {
         return Ok(function);
     }
-    let load = |e| Failure::Load(classify::exception(ctx, e));
+    let load = |e| Failure::Load(Box::new(classify::exception(ctx, e)));
     if connector.file(file).is_none() {
         let message = format!("no file '{file}' in connector '{}'", connector.key);
         return Err(Failure::Other(InvokeError::NotFound(message)));
