@@ -60,10 +60,12 @@ pub async fn deliver<S: Store>(
     app.metrics
         .invocation("handle", start.elapsed().as_secs_f64());
     let mut log = log_of(id, "handle", started_at, start, &outcome);
-    let result = outcome
-        .result
-        .and_then(|r| events_of(&subscription, &r).map(|e| (r, e)));
-    let (result, events) = match result {
+    let checked = outcome.result.and_then(|r| {
+        let events = events_of(&subscription, &r)?;
+        let answer = valid_reply(reply(r.get("response")))?;
+        Ok((r, events, answer))
+    });
+    let (result, events, answer) = match checked {
         Ok(ok) => ok,
         Err(error) => {
             tracing::warn!(subscription = %id, connector = %subscription.connector, event = %subscription.event,
@@ -76,6 +78,7 @@ pub async fn deliver<S: Store>(
     };
     let state = result.get("state").cloned().filter(|s| !s.is_null());
     let stored = events.len();
+    let result = answer;
     let commit = WebhookCommit {
         subscription_id: id.to_string(),
         events,
@@ -87,17 +90,26 @@ pub async fn deliver<S: Store>(
     if stored > 0 {
         app.events_stored.notify_one();
     }
-    Ok(reply(result.get("response")))
+    Ok(result)
 }
 
 fn arguments(s: &Subscription, delivery: &Delivery, data: Value) -> Value {
     let mut args = lifecycle::method_args(s);
     args["query"] = query_object(delivery.query.as_deref().unwrap_or(""));
-    let headers: Map<String, Value> = delivery
-        .headers
-        .iter()
-        .map(|(n, v)| (n.to_ascii_lowercase(), json!(v)))
-        .collect();
+    // Repeated headers are joined with ", " as Node does.
+    let mut headers: Map<String, Value> = Map::new();
+    for (name, value) in &delivery.headers {
+        let name = name.to_ascii_lowercase();
+        match headers.get_mut(&name) {
+            Some(Value::String(joined)) => {
+                joined.push_str(", ");
+                joined.push_str(value);
+            }
+            _ => {
+                headers.insert(name, json!(value));
+            }
+        }
+    }
     args["headers"] = Value::Object(headers);
     args["rawBody"] = json!(String::from_utf8_lossy(&delivery.body));
     args["data"] = data;
@@ -198,6 +210,27 @@ fn new_event(
 
 /// The HTTP answer from `handle`'s `response`: status, headers, and `data` encoded by its
 /// Content-Type (a string as it is, anything else as JSON).
+/// Refuses a response that could not be sent (a bad header, a status outside 200-599), before
+/// anything is stored: failing after the commit would make the app retry and store twice.
+fn valid_reply(reply: Reply) -> Result<Reply, InvokeError> {
+    if !(200..600).contains(&reply.status) {
+        return Err(InvokeError::BadResult(format!(
+            "handle returned response.status {}, expected 200-599",
+            reply.status
+        )));
+    }
+    for (name, value) in &reply.headers {
+        let valid = hyper::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+            && hyper::header::HeaderValue::from_str(value).is_ok();
+        if !valid {
+            return Err(InvokeError::BadResult(format!(
+                "handle returned an invalid response header {name:?}"
+            )));
+        }
+    }
+    Ok(reply)
+}
+
 fn reply(response: Option<&Value>) -> Reply {
     let Some(response) = response.filter(|r| r.is_object()) else {
         return Reply {
@@ -209,8 +242,8 @@ fn reply(response: Option<&Value>) -> Reply {
     let status = response
         .get("status")
         .and_then(Value::as_u64)
-        .and_then(|s| u16::try_from(s).ok());
-    let status = status.filter(|s| (100..600).contains(s)).unwrap_or(200);
+        .map(|s| u16::try_from(s).unwrap_or(0));
+    let status = status.unwrap_or(200);
     let mut headers: Vec<(String, String)> = response
         .get("headers")
         .and_then(Value::as_object)

@@ -75,7 +75,18 @@ pub async fn create<S: Store>(
                 .cloned()
                 .filter(|s| !s.is_null())
                 .unwrap_or(json!({}));
-            activate(app, subscription, state, refresh_time(&result)).await
+            let mut subscribed = subscription.clone();
+            subscribed.state = state.clone();
+            let activated = activate(app, subscription, state, refresh_time(&result)).await;
+            let removable = connector
+                .event_method(&subscribed.event, "unsubscribe")
+                .is_ok();
+            if let (Err(ApiError::Gone(_)), true) = (&activated, removable) {
+                // Deleted while subscribing: remove what subscribe created, as delete would have.
+                let args = method_args(&subscribed);
+                let _ = invoke(app, &connector, &subscribed, "unsubscribe", args).await;
+            }
+            activated
         }
         Err(error) => {
             tracing::warn!(subscription = %subscription.id, connector = %subscription.connector, %error, "subscribe failed");
@@ -105,11 +116,13 @@ async fn activate<S: Store>(
 ) -> Result<Subscription, ApiError> {
     let lock = app.lock_of(&subscription.id);
     let _guard = lock.lock().await;
-    let current = app
-        .store
-        .subscription(&subscription.id)
-        .await?
-        .map(|s| s.state);
+    let stored = app.store.subscription(&subscription.id).await?;
+    if stored.as_ref().is_some_and(|s| s.status != Status::Pending) {
+        // Deleted while `subscribe` ran: it stays deleted (the external hook may need removing).
+        tracing::warn!(subscription = %subscription.id, "deleted during subscribe; not activated");
+        return Err(ApiError::Gone(subscription.id));
+    }
+    let current = stored.map(|s| s.state);
     let state = merge_state(current, state);
     let change = Change {
         status: Some(Status::Active),

@@ -43,6 +43,9 @@ pub async fn run<S: Store>(app: Arc<App<S>>, mut shutdown: watch::Receiver<bool>
             _ = shutdown.changed() => {}
         }
     }
+    // Let refreshes in flight finish before the store closes under them.
+    let all = u32::try_from(app.config.refresh_concurrency.max(1)).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(Duration::from_secs(35), permits.acquire_many(all)).await;
 }
 
 async fn run_due<S: Store>(app: &Arc<App<S>>, permits: &Arc<Semaphore>) {

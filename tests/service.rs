@@ -785,6 +785,18 @@ async fn invalid_events_from_handle_store_nothing_and_answer_500() {
     )
     .await;
     assert_eq!(logs["logs"][0]["outcome"], "bad_result");
+    let bad_header = client
+        .post(format!("{}/webhooks/{id}", service.url))
+        .json(&json!({ "badHeader": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bad_header.status(),
+        500,
+        "a response that cannot be sent fails before anything is stored"
+    );
+    assert!(events(&client, &service).await.is_empty());
     assert!(
         logs["logs"][0]["error"]["message"]
             .as_str()

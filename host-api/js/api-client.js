@@ -151,9 +151,19 @@ function decode(raw, responseType) {
   }
 }
 
+/// The URL without query, fragment or credentials: what error messages may show.
+function safeUrl(href) {
+  const url = new URL(href)
+  url.search = ''
+  url.hash = ''
+  url.username = ''
+  url.password = ''
+  return url.href
+}
+
 function failure(method, url, response) {
   const { ConnectionError, ConnectionErrorKey } = sdk()
-  const shown = url.split('?')[0]
+  const shown = safeUrl(url)
   const key =
     response.status === 401
       ? ConnectionErrorKey.ACCESS_TOKEN_EXPIRED

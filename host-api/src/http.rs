@@ -143,20 +143,40 @@ pub fn describe(method: &reqwest::Method, url: &url::Url) -> String {
     shown.set_query(None);
     shown.set_fragment(None);
     let _ = shown.set_password(None);
+    let _ = shown.set_username("");
     format!("{method} {shown}")
 }
 
+/// The error and its causes, without the URL reqwest would add (its query may hold a key).
 fn cause(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
+    let timeout = error.is_timeout();
+    let mut text = kind_of(error).to_string();
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
         text = format!("{text}: {inner}");
         source = inner.source();
     }
-    if error.is_timeout() {
+    if timeout {
         format!("timed out ({text})")
     } else {
         text
+    }
+}
+
+/// What kind of failure it was, in words, with no URL in it.
+fn kind_of(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "operation timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_redirect() {
+        "too many redirects"
+    } else if error.is_body() || error.is_decode() {
+        "error reading the response"
+    } else if error.is_request() {
+        "error sending the request"
+    } else {
+        "request failed"
     }
 }
 
@@ -272,6 +292,7 @@ fn body_bytes<'js>(ctx: &Ctx<'js>, body: Value<'js>) -> rquickjs::Result<Option<
     ))
 }
 
+/// The body is copied onto the JS heap (not handed over), so the sandbox memory limit counts it.
 fn response_object<'js>(ctx: &Ctx<'js>, response: Response) -> rquickjs::Result<Object<'js>> {
     let object = Object::new(ctx.clone())?;
     object.set("status", response.status)?;
@@ -281,7 +302,7 @@ fn response_object<'js>(ctx: &Ctx<'js>, response: Response) -> rquickjs::Result<
         headers.set(i, vec![name, value])?;
     }
     object.set("headers", headers)?;
-    object.set("body", ArrayBuffer::new(ctx.clone(), response.body)?)?;
+    object.set("body", ArrayBuffer::new_copy(ctx.clone(), &response.body)?)?;
     object.set("url", response.url)?;
     Ok(object)
 }

@@ -4,6 +4,8 @@
 //! invocation's apiClient in the subscription's sandbox (so makeApiClient's base URI, headers,
 //! default query and auth apply exactly as they do for JavaScript), then map the response in Rust.
 
+use std::time::{Duration, Instant};
+
 use serde_json::{Map, Value, json};
 
 use crate::connector::{Connector, ImplementationType};
@@ -11,9 +13,20 @@ use crate::error::{InvokeError, JsException};
 use crate::mapping;
 
 /// The result of mapping method `file` over `inputs`; a template that yields nothing gives `null`.
-pub fn mapping(connector: &Connector, file: &str, inputs: &Value) -> Result<Value, InvokeError> {
+/// Past `timeout` it fails as a timeout, like JavaScript.
+pub fn mapping(
+    connector: &Connector,
+    file: &str,
+    inputs: &Value,
+    timeout: Duration,
+) -> Result<Value, InvokeError> {
     let template = template(connector, file)?;
-    Ok(evaluate(file, "", template, inputs)?.unwrap_or(Value::Null))
+    let deadline = Instant::now() + timeout;
+    match mapping::evaluate_until(template, inputs, Some(deadline)) {
+        Ok(value) => Ok(value.unwrap_or(Value::Null)),
+        Err(_) if Instant::now() >= deadline => Err(InvokeError::Timeout(timeout)),
+        Err(e) => Err(InvokeError::Mapping(format!("{file}: {e}"))),
+    }
 }
 
 /// The request `{method, path, query, data, headers}` a REST or GraphQL method makes.
@@ -71,8 +84,12 @@ fn evaluate(
     } else {
         format!("{file} ({part})")
     };
-    mapping::evaluate(template, inputs).map_err(|e| InvokeError::Mapping(format!("{place}: {e}")))
+    mapping::evaluate_until(template, inputs, Some(Instant::now() + TEMPLATE_DEADLINE))
+        .map_err(|e| InvokeError::Mapping(format!("{place}: {e}")))
 }
+
+/// How long one request or response template of a REST or GraphQL method may take.
+const TEMPLATE_DEADLINE: Duration = Duration::from_secs(5);
 
 fn rest_request(file: &str, template: &Value, args: &Value) -> Result<Value, InvokeError> {
     let bad = |what: &str| InvokeError::Mapping(format!("{file}: {what}"));
@@ -171,6 +188,11 @@ fn fill_path(file: &str, path: &str, parameters: &Value) -> Result<String, Invok
         };
         let name = &rest[open + 1..open + close];
         let value = match parameters.get(name) {
+            Some(Value::String(s)) if s == "." || s == ".." => {
+                return Err(InvokeError::Mapping(format!(
+                    "{file}: path parameter '{name}' is '{s}', which would change the path"
+                )));
+            }
             Some(Value::String(s)) => s.clone(),
             Some(Value::Null) | None => {
                 return Err(InvokeError::Mapping(format!(

@@ -359,7 +359,10 @@ impl Worker {
                 self.in_sandbox(invocation, callee, console, warm).await
             }
             (ImplementationType::Mapping, Some(file)) => {
-                declarative::mapping(connector, file, &invocation.args)
+                let timeout = invocation
+                    .timeout
+                    .unwrap_or_else(|| self.limits.timeout_for(method_key));
+                declarative::mapping(connector, file, &invocation.args, timeout)
             }
             (
                 kind @ (ImplementationType::RestApiMapping | ImplementationType::GraphqlApiMapping),
@@ -456,6 +459,9 @@ impl WarmPool {
     fn put(&mut self, key: SandboxKey, sandbox: Sandbox) {
         if self.capacity == 0 {
             return;
+        }
+        if let Some((_, tick)) = self.entries.remove(&key) {
+            self.order.remove(&tick);
         }
         while self.entries.len() >= self.capacity {
             let Some((_, oldest)) = self.order.pop_first() else {

@@ -336,3 +336,20 @@ async fn redirects_are_followed_up_to_the_limit() {
         .count();
     assert_eq!(loops, 6, "the first request and 5 redirects");
 }
+
+#[tokio::test]
+async fn errors_never_show_query_strings_or_credentials_of_urls() {
+    let app = FakeApp::start(|_: &Recorded| Reply::json(404, "{}"));
+    let body = "const messages = []
+  for (const url of ['http://ann:pw@127.0.0.1:9/x?api_key=SECRET1', args.credentials.base.replace('http://', 'http://ann:pw@') + '/x?api_key=SECRET2']) {
+    try { await apiClient.get(url) } catch (e) { messages.push(e.message) }
+    try { await fetch(url) } catch (e) { messages.push(e.message + ' ' + e.cause?.message) }
+  }
+  return messages";
+    let result = run(&app, body).await.unwrap();
+    let text = result.to_string();
+    assert_eq!(result.as_array().unwrap().len(), 3, "{text}");
+    for secret in ["SECRET1", "SECRET2", "ann", "pw@"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}

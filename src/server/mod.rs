@@ -22,6 +22,8 @@ pub use routes::route;
 
 /// Connections served at once; more wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 4096;
+/// How long a client may take to send a request's headers (a slow or idle connection is closed).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long requests in flight may take to finish after the shutdown signal.
 const DRAIN: Duration = Duration::from_secs(30);
 
@@ -56,6 +58,8 @@ pub async fn run<S: Store>(
             async move { Ok::<_, std::convert::Infallible>(route(&app, request).await) }
         });
         let connection = http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
             .keep_alive(true)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);

@@ -24,6 +24,38 @@ pub(super) struct Builder {
     pub(super) jsonata_root: Option<jsonata_core::value::JValue>,
 }
 
+thread_local! {
+    static DEADLINE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// The deadline of the evaluation running on this thread, cleared when the guard drops.
+pub(super) struct Deadline;
+
+impl Deadline {
+    pub(super) fn arm(deadline: Option<std::time::Instant>) -> Deadline {
+        DEADLINE.with(|d| d.set(deadline));
+        Deadline
+    }
+
+    /// `Err` once the deadline has passed.
+    pub(super) fn check() -> Result<()> {
+        let passed = DEADLINE
+            .with(|d| d.get())
+            .is_some_and(|at| std::time::Instant::now() >= at);
+        if passed {
+            Err(MappingError::Deadline)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        DEADLINE.with(|d| d.set(None));
+    }
+}
+
 impl Builder {
     pub(super) fn new() -> Self {
         Builder {
@@ -35,6 +67,7 @@ impl Builder {
     }
 
     pub(super) fn build<'v>(&mut self, t: &'v Value, scope: &Scope<'v, '_>) -> Result<Built<'v>> {
+        Deadline::check()?;
         if self.depth >= MAX_TEMPLATE_DEPTH {
             return Err(MappingError::TemplateTooDeep {
                 path: Vec::new(),

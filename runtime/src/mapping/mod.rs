@@ -112,6 +112,9 @@ pub enum MappingError {
     TemplateTooDeep { path: Vec<String>, limit: usize },
     #[error("variables nested deeper than {limit} levels")]
     VariablesTooDeep { limit: usize },
+    /// The evaluation ran past the invocation's deadline.
+    #[error("the mapping ran past its deadline")]
+    Deadline,
     #[error("`{formula}` at {}: {message}", pointer(path))]
     Formula {
         formula: String,
@@ -164,6 +167,17 @@ fn pointer(path: &[String]) -> String {
 ///
 /// `Ok(None)` = the template yields nothing (undefined): callers drop the key / array entry.
 pub fn evaluate(template: &Value, variables: &Value) -> Result<Option<Value>, MappingError> {
+    evaluate_until(template, variables, None)
+}
+
+/// [`evaluate`] that fails with [`MappingError::Deadline`] once `deadline` has passed (checked at
+/// every node and in `$tpl`'s loop), so hostile data cannot hold the worker.
+pub fn evaluate_until(
+    template: &Value,
+    variables: &Value,
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<Value>, MappingError> {
+    let _armed = build::Deadline::arm(deadline);
     if value::deeper_than(template, MAX_TEMPLATE_DEPTH) {
         return Err(MappingError::TemplateTooDeep {
             path: value::too_deep(template, MAX_TEMPLATE_DEPTH).unwrap_or_default(),

@@ -63,6 +63,10 @@ fn entries(values: Option<&Value>) -> Vec<(String, Entry<'_>)> {
     }
 }
 
+/// The longest text `$tpl` builds: `$'` and `` $` `` in data-borne replacements copy the rest of
+/// the text at every match, which grows quadratically.
+const MAX_OUTPUT: usize = 8 << 20;
+
 /// `text.replace(new RegExp('\\{' + key + '\\}', 'g'), replacement)`.
 pub(super) fn replace_all(
     text: &str,
@@ -80,6 +84,12 @@ pub(super) fn replace_all(
         let range = m.range();
         out.push_str(&text[copied..range.start]);
         substitute(&mut out, replacement, text, &m);
+        if out.len() > MAX_OUTPUT {
+            return Err(format!("the text grows beyond {} MiB", MAX_OUTPUT >> 20));
+        }
+        if super::build::Deadline::check().is_err() {
+            return Err("ran past the invocation's deadline".into());
+        }
         copied = range.end;
         from = if range.is_empty() {
             range.end + text[range.end..].chars().next().map_or(1, char::len_utf8)

@@ -76,8 +76,9 @@ fn mapped_options<'js>(
     let inputs: serde_json::Value = inputs
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
-    let options = crate::declarative::mapping(connector, file, &inputs)
-        .map_err(|e| Exception::throw_message(ctx, &format!("makeApiClient failed: {e}")))?;
+    let options =
+        crate::declarative::mapping(connector, file, &inputs, std::time::Duration::from_secs(5))
+            .map_err(|e| Exception::throw_message(ctx, &format!("makeApiClient failed: {e}")))?;
     super::marshal::to_js(ctx, &options)
 }
 

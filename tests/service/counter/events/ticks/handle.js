@@ -2,6 +2,7 @@ export default async function handle({ data, state, query }) {
   if (query.challenge) return { response: { status: 200, headers: { 'Content-Type': 'text/plain' }, data: query.challenge } }
   if (data?.fail) throw new Error('asked to fail')
   if (data?.badEvents) return { events: [{ type: 'created', record: { title: 'no id' } }] }
+  if (data?.badHeader) return { events: [{ type: 'created', record: { id: '1' } }], response: { headers: { 'bad name': 'x' } } }
   if (data?.slowMs) await new Promise((resolve) => setTimeout(resolve, data.slowMs))
   const count = (state.count ?? 0) + 1
   return {
