@@ -123,15 +123,15 @@ async fn create(
     service: &Service,
     app: &FakeApp,
     parameters: Value,
-) -> reqwest::Response {
+) -> (u16, Value) {
     let body = json!({ "connector": "counter", "event": "ticks", "parameters": parameters,
         "credentials": { "apiBaseUri": app.url(), "token": "secret-token" } });
-    client
+    let response = client
         .post(format!("{}/api/subscriptions", service.url))
         .json(&body)
         .send()
-        .await
-        .unwrap()
+        .await;
+    json_of(response.unwrap()).await
 }
 
 async fn json_of(response: reqwest::Response) -> (u16, Value) {
@@ -143,15 +143,12 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
     )
 }
 
+async fn get(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> (u16, Value) {
+    json_of(client.get(url).send().await.unwrap()).await
+}
+
 async fn events(client: &reqwest::Client, service: &Service) -> Vec<Value> {
-    let (_, body) = json_of(
-        client
-            .get(format!("{}/api/events?limit=1000", service.url))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, body) = get(client, format!("{}/api/events?limit=1000", service.url)).await;
     body["events"].as_array().cloned().unwrap_or_default()
 }
 
@@ -168,8 +165,7 @@ async fn the_whole_lifecycle_and_a_restart() {
     let client = client();
     let service = Service::start(&data, &[]);
 
-    let (status, created) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c1" })).await).await;
+    let (status, created) = create(&client, &service, &app, json!({ "channel": "c1" })).await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["status"], "active");
     assert_eq!(created["state"], json!({ "hookId": "hook-1", "count": 0 }));
@@ -218,12 +214,9 @@ async fn the_whole_lifecycle_and_a_restart() {
     assert_eq!(stored[0]["record"], json!({ "id": "7", "count": 1 }));
     assert_eq!(stored[0]["subscriptionId"], id.as_str());
 
-    let (status, logs) = json_of(
-        client
-            .get(format!("{}/api/subscriptions/{id}/logs", service.url))
-            .send()
-            .await
-            .unwrap(),
+    let (status, logs) = get(
+        &client,
+        format!("{}/api/subscriptions/{id}/logs", service.url),
     )
     .await;
     assert_eq!(status, 200);
@@ -238,14 +231,7 @@ async fn the_whole_lifecycle_and_a_restart() {
     let port = service.url.rsplit(':').next().unwrap().parse().unwrap();
     service.stop();
     let service = Service::start_on(port, &data, &[]);
-    let (_, again) = json_of(
-        client
-            .get(format!("{}/api/subscriptions/{id}", service.url))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, again) = get(&client, format!("{}/api/subscriptions/{id}", service.url)).await;
     assert_eq!(
         again["state"],
         json!({ "hookId": "hook-1", "count": 1 }),
@@ -307,16 +293,14 @@ async fn bad_requests_get_clear_4xx_and_change_nothing() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &["--body-limit-mb", "1"]);
-    let (_, created) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c1" })).await).await;
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c1" })).await;
     let webhook = format!(
         "{}/webhooks/{}",
         service.url,
         created["id"].as_str().unwrap()
     );
 
-    let (status, body) =
-        json_of(create(&client, &service, &app, json!({ "channel": "" })).await).await;
+    let (status, body) = create(&client, &service, &app, json!({ "channel": "" })).await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"]["violations"][0]
@@ -325,7 +309,7 @@ async fn bad_requests_get_clear_4xx_and_change_nothing() {
             .contains("/channel"),
         "{body}"
     );
-    let (status, body) = json_of(create(&client, &service, &app, json!({})).await).await;
+    let (status, body) = create(&client, &service, &app, json!({})).await;
     assert_eq!(status, 400);
     assert!(
         body["error"]["message"]
@@ -391,16 +375,13 @@ async fn bad_requests_get_clear_4xx_and_change_nothing() {
         events(&client, &service).await.is_empty(),
         "nothing stored for bad deliveries"
     );
-    let (_, logs) = json_of(
-        client
-            .get(format!(
-                "{}/api/subscriptions/{}/logs",
-                service.url,
-                created["id"].as_str().unwrap()
-            ))
-            .send()
-            .await
-            .unwrap(),
+    let (_, logs) = get(
+        &client,
+        format!(
+            "{}/api/subscriptions/{}/logs",
+            service.url,
+            created["id"].as_str().unwrap()
+        ),
     )
     .await;
     assert!(
@@ -410,16 +391,13 @@ async fn bad_requests_get_clear_4xx_and_change_nothing() {
             .contains("asked to fail"),
         "{logs}"
     );
-    let (_, same) = json_of(
-        client
-            .get(format!(
-                "{}/api/subscriptions/{}",
-                service.url,
-                created["id"].as_str().unwrap()
-            ))
-            .send()
-            .await
-            .unwrap(),
+    let (_, same) = get(
+        &client,
+        format!(
+            "{}/api/subscriptions/{}",
+            service.url,
+            created["id"].as_str().unwrap()
+        ),
     )
     .await;
     assert_eq!(
@@ -434,8 +412,7 @@ async fn the_api_token_guards_the_api_but_not_ingress() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &["--api-token", "t0k"]);
-    let (status, _) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let (status, _) = create(&client, &service, &app, json!({ "channel": "c" })).await;
     assert_eq!(status, 401);
     let body = json!({ "connector": "counter", "event": "ticks", "parameters": { "channel": "c" },
         "credentials": { "apiBaseUri": app.url(), "token": "x" } });
@@ -473,8 +450,7 @@ async fn concurrent_webhooks_to_one_subscription_lose_no_state_update() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &[]);
-    let (_, created) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
     let id = created["id"].as_str().unwrap().to_string();
     let webhook = Arc::new(format!("{}/webhooks/{id}", service.url));
     let mut tasks = Vec::new();
@@ -493,14 +469,7 @@ async fn concurrent_webhooks_to_one_subscription_lose_no_state_update() {
     for task in tasks {
         assert_eq!(task.await.unwrap(), 202);
     }
-    let (_, after) = json_of(
-        client
-            .get(format!("{}/api/subscriptions/{id}", service.url))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, after) = get(&client, format!("{}/api/subscriptions/{id}", service.url)).await;
     assert_eq!(after["state"]["count"], 60);
     let mut counts: Vec<u64> = events(&client, &service)
         .await
@@ -521,8 +490,7 @@ async fn kill_9_under_load_loses_no_acknowledged_webhook() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &[]);
-    let (_, created) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
     let webhook = Arc::new(format!(
         "{}/webhooks/{}",
         service.url,
@@ -582,7 +550,7 @@ async fn all_events(client: &reqwest::Client, service: &Service) -> Vec<Value> {
     let mut after = "0".to_string();
     loop {
         let url = format!("{}/api/events?after={after}&limit=1000", service.url);
-        let (_, page) = json_of(client.get(url).send().await.unwrap()).await;
+        let (_, page) = get(client, url).await;
         let events = page["events"].as_array().cloned().unwrap_or_default();
         if events.is_empty() {
             return all;
@@ -598,14 +566,11 @@ async fn a_refresh_that_fell_due_while_down_runs_after_restart() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &[]);
-    let (_, created) = json_of(
-        create(
-            &client,
-            &service,
-            &app,
-            json!({ "channel": "c", "refreshInMs": 1500 }),
-        )
-        .await,
+    let (_, created) = create(
+        &client,
+        &service,
+        &app,
+        json!({ "channel": "c", "refreshInMs": 1500 }),
     )
     .await;
     assert!(
@@ -643,8 +608,7 @@ async fn a_failed_subscribe_answers_502_and_leaves_the_subscription_failed() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &[]);
-    let (status, body) =
-        json_of(create(&client, &service, &app, json!({ "channel": "refuse" })).await).await;
+    let (status, body) = create(&client, &service, &app, json!({ "channel": "refuse" })).await;
     assert_eq!(status, 502, "{body}");
     let error = &body["error"];
     assert!(
@@ -667,14 +631,7 @@ async fn a_failed_subscribe_answers_502_and_leaves_the_subscription_failed() {
         "{body}"
     );
     assert_eq!(error["console"][0]["message"], "refusing channel refuse");
-    let (_, list) = json_of(
-        client
-            .get(format!("{}/api/subscriptions", service.url))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, list) = get(&client, format!("{}/api/subscriptions", service.url)).await;
     let subscription = &list["subscriptions"][0];
     assert_eq!(subscription["status"], "failed", "never half-active");
     let webhook = format!(
@@ -698,14 +655,11 @@ async fn a_failing_refresh_is_retried_with_backoff_and_visible() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &[]);
-    let (_, created) = json_of(
-        create(
-            &client,
-            &service,
-            &app,
-            json!({ "channel": "c", "refreshInMs": 100 }),
-        )
-        .await,
+    let (_, created) = create(
+        &client,
+        &service,
+        &app,
+        json!({ "channel": "c", "refreshInMs": 100 }),
     )
     .await;
     let id = created["id"].as_str().unwrap().to_string();
@@ -721,7 +675,7 @@ async fn a_failing_refresh_is_retried_with_backoff_and_visible() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(renewals() >= 2, "the failed refresh was retried");
-    let (_, failing) = json_of(client.get(&url).send().await.unwrap()).await;
+    let (_, failing) = get(&client, &url).await;
     assert!(
         failing["refreshFailures"].as_u64().unwrap() >= 1,
         "{failing}"
@@ -746,7 +700,7 @@ async fn a_failing_refresh_is_retried_with_backoff_and_visible() {
     renew_fails.store(false, Ordering::SeqCst);
     let start = Instant::now();
     loop {
-        let (_, now) = json_of(client.get(&url).send().await.unwrap()).await;
+        let (_, now) = get(&client, &url).await;
         if now["refreshFailures"] == 0 {
             assert!(now["lastError"].is_null(), "{now}");
             break;
@@ -765,8 +719,7 @@ async fn invalid_events_from_handle_store_nothing_and_answer_500() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &[]);
-    let (_, created) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
     let id = created["id"].as_str().unwrap();
     let reply = client
         .post(format!("{}/webhooks/{id}", service.url))
@@ -776,12 +729,9 @@ async fn invalid_events_from_handle_store_nothing_and_answer_500() {
         .unwrap();
     assert_eq!(reply.status(), 500);
     assert!(events(&client, &service).await.is_empty());
-    let (_, logs) = json_of(
-        client
-            .get(format!("{}/api/subscriptions/{id}/logs", service.url))
-            .send()
-            .await
-            .unwrap(),
+    let (_, logs) = get(
+        &client,
+        format!("{}/api/subscriptions/{id}/logs", service.url),
     )
     .await;
     assert_eq!(logs["logs"][0]["outcome"], "bad_result");
@@ -812,8 +762,7 @@ async fn sigterm_lets_webhooks_in_flight_finish_and_store() {
     let (_dir, data) = data_dir();
     let client = client();
     let service = Service::start(&data, &[]);
-    let (_, created) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
     let webhook = format!(
         "{}/webhooks/{}",
         service.url,
@@ -865,8 +814,7 @@ async fn push_delivery_posts_every_event_in_order_through_failures_and_restarts(
     let client = client();
     let target = format!("{}/events", platform.url());
     let service = Service::start(&data, &["--deliver-to", &target]);
-    let (_, created) =
-        json_of(create(&client, &service, &app, json!({ "channel": "c" })).await).await;
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
     let webhook = format!(
         "{}/webhooks/{}",
         service.url,
