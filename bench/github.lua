@@ -4,6 +4,20 @@
 -- BODY_FILE is the exact body; SIGNATURE its `sha256=<hex HMAC-SHA256 with the webhook's secret>`
 -- (computed by webhooks.sh: wrk's Lua has no HMAC). At the end it prints one `RESULT` line that
 -- webhooks.sh parses (latencies in microseconds).
+-- With BENCH_SUBSCRIPTIONS="id1,id2,..." in the environment, requests go round-robin to
+-- /webhooks/<id> of each instead (webhooks.sh's many-subscriptions diagnostic row).
+
+local paths = {}
+for id in string.gmatch(os.getenv("BENCH_SUBSCRIPTIONS") or "", "[^,%s]+") do
+  paths[#paths + 1] = "/webhooks/" .. id
+end
+if #paths > 0 then
+  local n = 0
+  function request()
+    n = n + 1
+    return wrk.format(nil, paths[n % #paths + 1])
+  end
+end
 
 function init(args)
   local file = assert(io.open(args[1], "rb"), "cannot open the body file " .. tostring(args[1]))
