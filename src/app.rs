@@ -3,6 +3,7 @@
 //! wake-up of the refresh scheduler. Built by [`App::new`], so tests drive it without a socket.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,7 +11,9 @@ use runtime::{ConnectorSet, Runtime};
 use tokio::sync::Notify;
 
 use crate::metrics::Metrics;
-use crate::store::{Millis, Store};
+use serde_json::Value;
+
+use crate::store::{Millis, Store, StoreResult, Subscription};
 
 /// What `serve` was started with.
 #[derive(Clone, Debug)]
@@ -36,6 +39,10 @@ pub struct App<S> {
     /// Woken when events were stored (push delivery waits on it).
     pub events_stored: Notify,
     pub metrics: Metrics,
+    /// States from webhooks whose commit is queued but not yet durable, by subscription, with a
+    /// sequence number: the next invocation (under the subscription's lock) must see them.
+    pending_states: Mutex<HashMap<String, (u64, Value)>>,
+    next_pending: AtomicU64,
 }
 
 impl<S: Store> App<S> {
@@ -49,6 +56,8 @@ impl<S: Store> App<S> {
             refresh_wakeup: Notify::new(),
             events_stored: Notify::new(),
             metrics: Metrics::default(),
+            pending_states: Mutex::new(HashMap::new()),
+            next_pending: AtomicU64::new(0),
         })
     }
 
@@ -58,6 +67,42 @@ impl<S: Store> App<S> {
             .read()
             .map(|c| c.clone())
             .unwrap_or_default()
+    }
+
+    /// The subscription as the next invocation must see it: stored, with the state of a webhook
+    /// whose commit is still in flight laid over it. Call it holding the subscription's lock.
+    pub async fn subscription(&self, id: &str) -> StoreResult<Option<Subscription>> {
+        // The pending state first: it is cleared only once its commit is durable, so if there is
+        // none now, the read below sees every earlier commit; if there is one, it is the newest
+        // (new ones are only set under the lock the caller holds).
+        let pending = self
+            .pending_states
+            .lock()
+            .ok()
+            .and_then(|p| p.get(id).map(|(_, s)| s.clone()));
+        let mut subscription = self.store.subscription(id).await?;
+        if let (Some(subscription), Some(state)) = (subscription.as_mut(), pending) {
+            subscription.state = state;
+        }
+        Ok(subscription)
+    }
+
+    /// Records the state a queued commit will store; returns its sequence number.
+    pub fn set_pending_state(&self, id: &str, state: Value) -> u64 {
+        let seq = self.next_pending.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut pending) = self.pending_states.lock() {
+            pending.insert(id.to_string(), (seq, state));
+        }
+        seq
+    }
+
+    /// Forgets pending state `seq` once its commit is durable (or failed), unless a newer one came.
+    pub fn clear_pending_state(&self, id: &str, seq: u64) {
+        if let Ok(mut pending) = self.pending_states.lock()
+            && pending.get(id).is_some_and(|(newest, _)| *newest == seq)
+        {
+            pending.remove(id);
+        }
     }
 
     /// The lock that serialises state-changing invocations of subscription `id`.

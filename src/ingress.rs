@@ -37,8 +37,8 @@ pub async fn deliver<S: Store>(
 ) -> Result<Reply, ApiError> {
     let data = parse_body(&delivery)?;
     let lock = app.lock_of(id);
-    let _guard = lock.lock().await;
-    let subscription = match app.store.subscription(id).await? {
+    let guard = lock.lock().await;
+    let subscription = match app.subscription(id).await? {
         Some(s) if matches!(s.status, Status::Deleted | Status::Failed | Status::Expired) => {
             return Err(ApiError::Gone(id.to_string()));
         }
@@ -79,13 +79,22 @@ pub async fn deliver<S: Store>(
     let state = result.get("state").cloned().filter(|s| !s.is_null());
     let stored = events.len();
     let result = answer;
+    let pending = state.clone().map(|state| app.set_pending_state(id, state));
     let commit = WebhookCommit {
         subscription_id: id.to_string(),
         events,
         state,
         log,
     };
-    app.store.commit_webhook(commit).await?;
+    // Queued now, in order; the lock goes before the sync, so the next webhook of this
+    // subscription runs while this one is made durable (their commits then share a sync).
+    let committed = app.store.commit_webhook(commit);
+    drop(guard);
+    let outcome = committed.await;
+    if let Some(seq) = pending {
+        app.clear_pending_state(id, seq);
+    }
+    outcome?;
     app.metrics.stored(stored);
     if stored > 0 {
         app.events_stored.notify_one();

@@ -116,7 +116,7 @@ async fn activate<S: Store>(
 ) -> Result<Subscription, ApiError> {
     let lock = app.lock_of(&subscription.id);
     let _guard = lock.lock().await;
-    let stored = app.store.subscription(&subscription.id).await?;
+    let stored = app.subscription(&subscription.id).await?;
     if stored.as_ref().is_some_and(|s| s.status != Status::Pending) {
         // Deleted while `subscribe` ran: it stays deleted (the external hook may need removing).
         tracing::warn!(subscription = %subscription.id, "deleted during subscribe; not activated");
@@ -308,7 +308,7 @@ pub fn connector<S: Store>(app: &App<S>, key: &str) -> Result<Arc<Connector>, Ap
 
 /// The subscription `id`, which must exist and not be deleted.
 pub async fn existing<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, ApiError> {
-    match app.store.subscription(id).await? {
+    match app.subscription(id).await? {
         Some(s) if s.status == Status::Deleted => Err(ApiError::Gone(id.to_string())),
         Some(s) => Ok(s),
         None => Err(ApiError::NotFound(format!("no subscription '{id}'"))),

@@ -159,6 +159,8 @@ pub trait Store: Send + Sync + 'static {
         change: Change,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Stores a webhook's events, new state and log in one transaction; returns the event ids.
+    /// The commit is queued when this is *called*, after every write called before it: a caller
+    /// may release its lock before awaiting durability, and the order still holds.
     fn commit_webhook(
         &self,
         commit: WebhookCommit,

@@ -153,7 +153,7 @@ impl Store for SqliteStore {
         commit: WebhookCommit,
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send {
         self.writer
-            .write(move |conn| writes::commit_webhook(conn, &commit, now_millis()))
+            .enqueue(move |conn| writes::commit_webhook(conn, &commit, now_millis()))
     }
 
     fn append_log(&self, log: InvocationLog) -> impl Future<Output = StoreResult<()>> + Send {

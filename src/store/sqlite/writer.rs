@@ -50,13 +50,29 @@ impl Writer {
         R: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
     {
+        self.enqueue(work).await
+    }
+
+    /// Queues `work` now, in call order, and returns the wait for its commit: a caller may let go
+    /// of its own locks between the two.
+    pub(super) fn enqueue<R, F>(
+        &self,
+        work: F,
+    ) -> impl Future<Output = StoreResult<R>> + Send + use<R, F>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        self.send(Box::new(Pending {
+        let sent = self.send(Box::new(Pending {
             work: Some(work),
             result: None,
             reply,
-        }))?;
-        answer.await.map_err(|_| closed())?
+        }));
+        async move {
+            sent?;
+            answer.await.map_err(|_| closed())?
+        }
     }
 
     fn send(&self, job: Box<dyn Job>) -> StoreResult<()> {
