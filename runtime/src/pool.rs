@@ -198,7 +198,8 @@ impl Runtime {
             ));
         }
         worker.sent.fetch_add(1, Ordering::Release);
-        let quick = worker.last_micros.load(Ordering::Relaxed) < REPLY_SPIN.as_micros() as u64;
+        let quick = may_spin()
+            && worker.last_micros.load(Ordering::Relaxed) < REPLY_SPIN.as_micros() as u64;
         let answer = if quick {
             spin_for_reply(answer).await
         } else {
@@ -266,12 +267,19 @@ struct Shared {
 /// sleeping thread costs tens of microseconds on a VM, more than a warm invocation itself.
 const IDLE_SPIN: Duration = Duration::from_micros(50);
 
+/// Spinning pays only when the thread it waits for runs on another core: on one core (a process
+/// pinned with `taskset`, a one-CPU container) it takes the core from that very thread.
+fn may_spin() -> bool {
+    static MULTI_CORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MULTI_CORE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+}
+
 fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
     let (spin_on, busy) = (shared.sent.clone(), shared.in_flight.clone());
     let spin = move || {
         // A worker with invocations in flight is waiting for their I/O or timers, whose wake-ups
         // this loop cannot see: it sleeps at once. Only an idle worker spins for the next job.
-        if busy.load(Ordering::Acquire) != 0 {
+        if busy.load(Ordering::Acquire) != 0 || !may_spin() {
             return;
         }
         let seen = spin_on.load(Ordering::Acquire);
