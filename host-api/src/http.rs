@@ -34,6 +34,9 @@ impl Default for HttpLimits {
     }
 }
 
+/// Requests one sandbox has in flight at once; more wait their turn.
+pub const MAX_IN_FLIGHT: usize = 16;
+
 /// A request as the natives receive it.
 #[derive(Debug)]
 pub struct Request {
@@ -184,8 +187,10 @@ fn kind_of(error: &reqwest::Error) -> &'static str {
 /// headers: [[name, value]], body: ArrayBuffer, url}>`. Without an [`Http`] (tests, `check`) the
 /// native rejects: this context has no network.
 pub fn install<'js>(ctx: &Ctx<'js>, http: Option<Http>) -> rquickjs::Result<()> {
+    // Per sandbox: responses are buffered outside the JS heap while they download.
+    let permits = std::rc::Rc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let request = move |ctx: Ctx<'js>, spec: Value<'js>| {
-        let http = http.clone();
+        let (http, permits) = (http.clone(), permits.clone());
         let parsed = parse_request(&ctx, &spec);
         async move {
             let request = parsed?;
@@ -195,6 +200,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, http: Option<Http>) -> rquickjs::Result<()> 
                     "network access is not available here",
                 ));
             };
+            let _permit = permits.acquire().await;
             let response = http
                 .send(request)
                 .await

@@ -353,3 +353,29 @@ async fn errors_never_show_query_strings_or_credentials_of_urls() {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
 }
+
+#[tokio::test]
+async fn one_sandbox_has_at_most_16_requests_in_flight() {
+    let arrivals = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let app = FakeApp::start({
+        let arrivals = arrivals.clone();
+        move |_: &Recorded| {
+            arrivals.lock().unwrap().push(Instant::now());
+            Reply::json(200, "1").after(Duration::from_millis(300))
+        }
+    });
+    let start = Instant::now();
+    let result = run(
+        &app,
+        "return (await Promise.all(Array.from({ length: 40 }, () => apiClient.get('/x')))).length",
+    )
+    .await;
+    assert_eq!(result.unwrap(), json!(40));
+    let first_wave = arrivals
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|t| t.duration_since(start) < Duration::from_millis(250))
+        .count();
+    assert_eq!(first_wave, 16, "requests beyond 16 waited for a slot");
+}
