@@ -46,6 +46,11 @@ pub async fn deliver<S: Store>(
         None => return Err(ApiError::NotFound(format!("no subscription '{id}'"))),
     };
     let connector = connector(app, &subscription.connector)?;
+    let data_from_raw_body = matches!(data, Body::Json);
+    let data = match data {
+        Body::Parsed(value) => value,
+        Body::Json => Value::Null,
+    };
     let args = arguments(&subscription, &delivery, data);
     let started_at = now_millis();
     let start = Instant::now();
@@ -55,6 +60,7 @@ pub async fn deliver<S: Store>(
         args,
         subscription: Some(subscription.id.clone()),
         timeout: None,
+        data_from_raw_body,
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics
@@ -143,9 +149,17 @@ fn query_object(query: &str) -> Value {
 }
 
 /// The body by its Content-Type: JSON (malformed → 400), form, else text; empty → `null`.
-fn parse_body(delivery: &Delivery) -> Result<Value, ApiError> {
+/// The request body as `handle` gets it.
+enum Body {
+    /// Parsed here (form, text, empty).
+    Parsed(Value),
+    /// Valid JSON, parsed where `handle` runs (from `rawBody`), which is cheaper for large bodies.
+    Json,
+}
+
+fn parse_body(delivery: &Delivery) -> Result<Body, ApiError> {
     if delivery.body.is_empty() {
-        return Ok(Value::Null);
+        return Ok(Body::Parsed(Value::Null));
     }
     let content_type = delivery
         .headers
@@ -154,13 +168,16 @@ fn parse_body(delivery: &Delivery) -> Result<Value, ApiError> {
         .map(|(_, v)| v.to_ascii_lowercase())
         .unwrap_or_default();
     if content_type.contains("json") {
-        return serde_json::from_slice(&delivery.body)
+        return serde_json::from_slice::<serde::de::IgnoredAny>(&delivery.body)
+            .map(|_| Body::Json)
             .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")));
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        return Ok(query_object(&String::from_utf8_lossy(&delivery.body)));
+        return Ok(Body::Parsed(query_object(&String::from_utf8_lossy(
+            &delivery.body,
+        ))));
     }
-    Ok(json!(String::from_utf8_lossy(&delivery.body)))
+    Ok(Body::Parsed(json!(String::from_utf8_lossy(&delivery.body))))
 }
 
 /// The events of `handle`'s result, validated: an array; record events (`type` created, updated or

@@ -252,6 +252,7 @@ pub async fn invoke<S: Store>(
         args,
         subscription: Some(subscription.id.clone()),
         timeout: None,
+        data_from_raw_body: false,
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics

@@ -107,6 +107,7 @@ fn invocation(connector: &Arc<Connector>, method: &str, subscription: Option<&st
         }),
         subscription: subscription.map(str::to_string),
         timeout: None,
+        data_from_raw_body: false,
     }
 }
 

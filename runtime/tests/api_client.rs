@@ -49,6 +49,7 @@ async fn run_with(
         args,
         subscription: None,
         timeout: None,
+        data_from_raw_body: false,
     };
     let outcome = runtime.invoke(invocation).await;
     outcome.result

@@ -30,6 +30,7 @@ fn call(
         args: json!({}),
         subscription: subscription.map(str::to_string),
         timeout: None,
+        data_from_raw_body: false,
     }
 }
 
@@ -138,4 +139,40 @@ async fn concurrent_subscriptions_keep_their_own_state() {
         assert_eq!(task.await.unwrap(), (1..=25).collect::<Vec<u64>>());
     }
     assert!(runtime.sandboxes_alive() <= 8);
+}
+
+#[tokio::test]
+async fn data_can_come_parsed_from_the_raw_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    write(
+        &root,
+        "events/e/handle.js",
+        "export default ({ data, body }) => ({ id: data.issue.id, same: data === body })\n",
+    );
+    write(
+        &root,
+        "events/e/refresh.map.yml",
+        "title: {$var: data.issue.title}\n",
+    );
+    let connector = load(&root);
+    let runtime = Runtime::new(Limits {
+        workers: 1,
+        ..Limits::default()
+    })
+    .unwrap();
+    let raw = r#"{"issue": {"id": 12345678901, "title": "café"}}"#;
+    for (method, expected) in [
+        ("handle", json!({ "id": 12345678901u64, "same": true })),
+        ("refresh", json!({ "title": "café" })),
+    ] {
+        let mut invocation = call(&connector, method, Some("s"));
+        invocation.args = json!({ "rawBody": raw });
+        invocation.data_from_raw_body = true;
+        assert_eq!(
+            runtime.invoke(invocation).await.result.unwrap(),
+            expected,
+            "{method}"
+        );
+    }
 }

@@ -126,6 +126,7 @@ impl Sandbox {
         &mut self,
         callee: Callee<'_>,
         args: &serde_json::Value,
+        data_from_raw_body: bool,
         timeout: Duration,
     ) -> Result<serde_json::Value, InvokeError> {
         self.uses += 1;
@@ -133,7 +134,7 @@ impl Sandbox {
         self.deadline.set(Some(deadline));
         let host = &self.host;
         let call = self.context.async_with(async |ctx| {
-            let result = call(&ctx, &self.connector, callee, args).await;
+            let result = call(&ctx, &self.connector, callee, args, data_from_raw_body).await;
             host.console.end_invocation(&ctx);
             result
         });
@@ -229,6 +230,7 @@ async fn call<'js>(
     connector: &Arc<Connector>,
     callee: Callee<'_>,
     args: &serde_json::Value,
+    data_from_raw_body: bool,
 ) -> Result<serde_json::Value, Failure> {
     let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
     let (function, method) = match callee {
@@ -237,7 +239,7 @@ async fn call<'js>(
         }
         Callee::Request { method, .. } => (api::request_function(ctx).map_err(engine)?, method),
     };
-    let arg = argument(ctx, connector, args)?;
+    let arg = argument(ctx, connector, args, data_from_raw_body)?;
     let threw = |e| Failure::Threw(Box::new(classify::exception(ctx, e)));
     let called = match callee {
         Callee::Method { .. } => function.call((arg,)),
@@ -262,10 +264,18 @@ fn argument<'js>(
     ctx: &Ctx<'js>,
     connector: &Arc<Connector>,
     args: &serde_json::Value,
+    data_from_raw_body: bool,
 ) -> Result<Value<'js>, Failure> {
-    let arg = marshal::to_js(ctx, args)
-        .catch(ctx)
-        .map_err(|e| Failure::Threw(Box::new(classify::exception(ctx, e))))?;
+    let threw = |e| Failure::Threw(Box::new(classify::exception(ctx, e)));
+    let arg = marshal::to_js(ctx, args).catch(ctx).map_err(threw)?;
+    if let (true, Some(object)) = (data_from_raw_body, arg.as_object()) {
+        let raw = args
+            .get("rawBody")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("null");
+        let data = ctx.json_parse(raw).catch(ctx).map_err(threw)?;
+        object.set("data", data).catch(ctx).map_err(threw)?;
+    }
     add_aliases(&arg);
     if let Some(object) = arg.as_object() {
         let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
