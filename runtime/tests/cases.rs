@@ -4,7 +4,8 @@
 //!
 //! `case.json`: `{"limits": {"timeout_ms", "isolation", "max_uses", "memory_mb"}, "steps": [{"event",
 //! "method", "args", "subscription", "expect": {"result"} | {"error": {"kind", "contains",
-//! "location"}}, "console": [[level, text]], "warm": bool, "within_ms": n, "repeat": n}]}`
+//! "location"}}, "console": [[level, text]], "console_count": n, "console_last": text, "warm": bool,
+//! "within_ms": n, "repeat": n}]}`
 
 use std::path::Path;
 use std::sync::Arc;
@@ -137,6 +138,21 @@ fn check_step(step: &Value, outcome: &Outcome) -> Result<(), String> {
                 Value::Array(got)
             ));
         }
+    }
+    if let Some(count) = step["console_count"]
+        .as_u64()
+        .filter(|c| *c as usize != outcome.console.len())
+    {
+        return Err(format!(
+            "expected {count} console lines, got {}",
+            outcome.console.len()
+        ));
+    }
+    let last = outcome.console.last().map(|l| l.message.as_str());
+    if let Some(want) = step["console_last"].as_str().filter(|w| last != Some(*w)) {
+        return Err(format!(
+            "expected the last console line {want:?}, got {last:?}"
+        ));
     }
     if let Some(warm) = step["warm"].as_bool().filter(|w| *w != outcome.warm) {
         return Err(format!("expected warm={warm}, got warm={}", outcome.warm));
