@@ -1,102 +1,16 @@
 //! End-to-end tests of `connector-runtime serve`: the real binary, a real database file, a real
 //! socket, and a fake external app on 127.0.0.1. The connector is `tests/service/counter`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use test_support::{FakeApp, Recorded, Reply};
+use test_support::{FakeApp, Recorded, Reply, call_blocking};
 
-/// A running `serve` process on a free port, over a data folder that outlives restarts.
-struct Service {
-    child: Child,
-    url: String,
-}
-
-impl Service {
-    fn start(data: &Path, extra: &[&str]) -> Service {
-        Service::start_on(0, data, extra)
-    }
-
-    /// On a given port (0: any free one): webhook URIs handed out before a restart stay valid
-    /// after it.
-    fn start_on(port: u16, data: &Path, extra: &[&str]) -> Service {
-        Service::start_with(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/service"),
-            port,
-            data,
-            extra,
-        )
-    }
-
-    fn start_with(connectors: &Path, port: u16, data: &Path, extra: &[&str]) -> Service {
-        let listen = format!("127.0.0.1:{port}");
-        let mut args = vec![
-            "serve",
-            "--connectors",
-            connectors.to_str().unwrap(),
-            "--listen",
-            &listen,
-        ];
-        let data = data.to_str().unwrap().to_string();
-        args.extend(["--data", &data]);
-        args.extend(extra);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
-            .args(&args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let url = listening_url(&mut child);
-        Service { child, url }
-    }
-
-    /// SIGTERM, then wait: the graceful way.
-    fn stop(mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
-    }
-
-    /// SIGKILL: the crash.
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An HTTP client (the workspace's reqwest brings no TLS provider of its own).
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(15))
-        .build()
-        .unwrap()
-}
-
-/// The URL from the service's `listening on http://...` line, once it is bound.
-fn listening_url(child: &mut Child) -> String {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
-    line.trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
-        .to_string()
-}
+mod common;
+use common::{Service, client, data_dir, events, get, json_of};
 
 /// The fake external app: hooks are created, renewed and deleted.
 fn external_app() -> FakeApp {
@@ -132,30 +46,6 @@ async fn create(
         .send()
         .await;
     json_of(response.unwrap()).await
-}
-
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn get(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> (u16, Value) {
-    json_of(client.get(url).send().await.unwrap()).await
-}
-
-async fn events(client: &reqwest::Client, service: &Service) -> Vec<Value> {
-    let (_, body) = get(client, format!("{}/api/events?limit=1000", service.url)).await;
-    body["events"].as_array().cloned().unwrap_or_default()
-}
-
-fn data_dir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    (dir, data)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -930,24 +820,6 @@ async fn the_readme_quickstart_works() {
 
 /// POSTs to `url` from a plain thread (the fake app's handler is synchronous) and returns the
 /// status line and the headers of the answer.
-fn post_blocking(url: &str, headers: &[(&str, &str)]) -> String {
-    use std::io::{Read, Write};
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    let mut request = format!(
-        "POST /{path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\nconnection: close\r\n"
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handshake_during_subscribe_keeps_both_states() {
     let app = FakeApp::start(|r: &Recorded| {
@@ -956,16 +828,13 @@ async fn a_handshake_during_subscribe_keeps_both_states() {
         }
         let url: Value = serde_json::from_slice(&r.body).unwrap();
         let url = url["url"].as_str().unwrap().to_string();
-        let answer = std::thread::spawn(move || post_blocking(&url, &[("x-hook-secret", "sec-1")]))
-            .join()
-            .unwrap();
-        let echoed = answer.to_ascii_lowercase().contains("x-hook-secret: sec-1");
-        if answer.starts_with("HTTP/1.1 200") && echoed {
+        let answer = call_blocking("POST", &url, &[("x-hook-secret", "sec-1")], b"");
+        if answer.status == 200 && answer.header("x-hook-secret") == Some("sec-1") {
             Reply::json(201, r#"{"id":"hook-2"}"#)
         } else {
             Reply::json(
                 400,
-                &json!({ "error": "handshake failed", "answer": answer }).to_string(),
+                &json!({ "error": "handshake failed", "answer": answer.text() }).to_string(),
             )
         }
     });
