@@ -64,6 +64,13 @@ impl ApiError {
                 error["kind"] = json!(failure.kind());
                 error["stack"] = json!(failure.stack());
                 error["location"] = json!(failure.location().map(ToString::to_string));
+                // What the external app answered, when an apiClient call failed (the SDK's
+                // `ConnectionError.data.data`): often the only explanation there is.
+                if let InvokeError::Exception(e) = failure.as_ref()
+                    && let Some(answer) = e.data.as_ref().and_then(|d| d.get("data"))
+                {
+                    error["response"] = answer.clone();
+                }
                 error["console"] = console.clone();
             }
             ApiError::Store(_) => error["message"] = json!("internal error"),
@@ -100,13 +107,13 @@ pub fn event_view(stored: &StoredEvent) -> Value {
         "event": e.event,
         "receivedAt": e.received_at,
     });
-    match &e.kind {
-        Some(kind) => {
+    match e.kind.as_deref() {
+        Some(kind @ ("created" | "updated" | "deleted")) => {
             view["type"] = json!(kind);
             view["record"] = e.body.clone();
         }
-        None => {
-            view["type"] = json!("payload");
+        kind => {
+            view["type"] = json!(kind.unwrap_or("payload"));
             view["payload"] = e.body.clone();
         }
     }

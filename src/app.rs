@@ -26,6 +26,28 @@ pub struct Config {
     pub body_limit: usize,
     /// Refreshes run at once, at most (default 8).
     pub refresh_concurrency: usize,
+    /// Connector (integration) parameters by connector key, from `--connector-parameters`: what
+    /// a global webhook's `handle` gets (a signing secret), and the default of subscriptions
+    /// created without their own.
+    pub connector_parameters: serde_json::Map<String, Value>,
+}
+
+impl Config {
+    /// The configured parameters of `connector` (`{}` when none).
+    pub fn parameters_of(&self, connector: &str) -> Value {
+        self.connector_parameters
+            .get(connector)
+            .cloned()
+            .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
+    }
+
+    /// The one URI of a connector's global webhook.
+    pub fn global_webhook_uri(&self, connector: &str, webhook: &str) -> String {
+        format!(
+            "{}/global-webhooks/{connector}/{webhook}",
+            self.public_url.trim_end_matches('/')
+        )
+    }
 }
 
 pub struct App<S> {

@@ -46,11 +46,7 @@ pub async fn deliver<S: Store>(
         None => return Err(ApiError::NotFound(format!("no subscription '{id}'"))),
     };
     let connector = connector(app, &subscription.connector)?;
-    let data_from_raw_body = matches!(data, Body::Json);
-    let data = match data {
-        Body::Parsed(value) => value,
-        Body::Json => Value::Null,
-    };
+    let (data, data_from_raw_body) = data.split();
     let args = arguments(&subscription, &delivery, data);
     let started_at = now_millis();
     let start = Instant::now();
@@ -110,6 +106,13 @@ pub async fn deliver<S: Store>(
 
 fn arguments(s: &Subscription, delivery: &Delivery, data: Value) -> Value {
     let mut args = lifecycle::method_args(s);
+    request_args(&mut args, delivery, data);
+    args["webhookUri"] = json!(s.webhook_uri);
+    args
+}
+
+/// Sets what `handle` learns of the request: `query`, `headers`, `rawBody`, `data`, `method`.
+pub(crate) fn request_args(args: &mut Value, delivery: &Delivery, data: Value) {
     args["query"] = query_object(delivery.query.as_deref().unwrap_or(""));
     // Repeated headers are joined with ", " as Node does.
     let mut headers: Map<String, Value> = Map::new();
@@ -129,8 +132,6 @@ fn arguments(s: &Subscription, delivery: &Delivery, data: Value) -> Value {
     args["rawBody"] = json!(String::from_utf8_lossy(&delivery.body));
     args["data"] = data;
     args["method"] = json!(delivery.method);
-    args["webhookUri"] = json!(s.webhook_uri);
-    args
 }
 
 /// `a=1&a=2&b=x` → `{a: ["1", "2"], b: "x"}`.
@@ -150,14 +151,24 @@ fn query_object(query: &str) -> Value {
 
 /// The body by its Content-Type: JSON (malformed → 400), form, else text; empty → `null`.
 /// The request body as `handle` gets it.
-enum Body {
+pub(crate) enum Body {
     /// Parsed here (form, text, empty).
     Parsed(Value),
     /// Valid JSON, parsed where `handle` runs (from `rawBody`), which is cheaper for large bodies.
     Json,
 }
 
-fn parse_body(delivery: &Delivery) -> Result<Body, ApiError> {
+impl Body {
+    /// `data` for the arguments, and whether the sandbox must parse it from `rawBody`.
+    pub(crate) fn split(self) -> (Value, bool) {
+        match self {
+            Body::Parsed(value) => (value, false),
+            Body::Json => (Value::Null, true),
+        }
+    }
+}
+
+pub(crate) fn parse_body(delivery: &Delivery) -> Result<Body, ApiError> {
     if delivery.body.is_empty() {
         return Ok(Body::Parsed(Value::Null));
     }
@@ -181,7 +192,7 @@ fn parse_body(delivery: &Delivery) -> Result<Body, ApiError> {
 }
 
 /// The events of `handle`'s result, validated: an array; record events (`type` created, updated or
-/// deleted) need a `record` with an `id`; anything else is a payload event.
+/// deleted) need a `record` with an `id`; anything else is a payload event (`{type, payload}`).
 fn events_of(s: &Subscription, result: &Value) -> Result<Vec<NewEvent>, InvokeError> {
     let events = match result.get("events") {
         None | Some(Value::Null) => return Ok(Vec::new()),
@@ -200,7 +211,7 @@ fn events_of(s: &Subscription, result: &Value) -> Result<Vec<NewEvent>, InvokeEr
         .collect()
 }
 
-fn new_event(
+pub(crate) fn new_event(
     s: &Subscription,
     index: usize,
     event: &Value,
@@ -222,7 +233,18 @@ fn new_event(
             })?;
             (Some(kind.to_string()), record.clone())
         }
-        None => (None, event.clone()),
+        // A payload event: `{type, payload}` keeps its type; an object without `payload` is
+        // the payload itself.
+        None => match event.get("payload") {
+            Some(payload) => (
+                event
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                payload.clone(),
+            ),
+            None => (None, event.clone()),
+        },
     };
     Ok(NewEvent {
         subscription_id: s.id.clone(),
@@ -238,7 +260,7 @@ fn new_event(
 /// Content-Type (a string as it is, anything else as JSON).
 /// Refuses a response that could not be sent (a bad header, a status outside 200-599), before
 /// anything is stored: failing after the commit would make the app retry and store twice.
-fn valid_reply(reply: Reply) -> Result<Reply, InvokeError> {
+pub(crate) fn valid_reply(reply: Reply) -> Result<Reply, InvokeError> {
     if !(200..600).contains(&reply.status) {
         return Err(InvokeError::BadResult(format!(
             "handle returned response.status {}, expected 200-599",
@@ -257,7 +279,7 @@ fn valid_reply(reply: Reply) -> Result<Reply, InvokeError> {
     Ok(reply)
 }
 
-fn reply(response: Option<&Value>) -> Reply {
+pub(crate) fn reply(response: Option<&Value>) -> Reply {
     let Some(response) = response.filter(|r| r.is_object()) else {
         return Reply {
             status: 200,

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use runtime::{Connector, Invocation, InvokeError, Outcome, Target};
+use runtime::{Connector, EventKind, Invocation, InvokeError, Outcome, Target};
 use serde_json::{Value, json};
 
 use crate::api::ApiError;
 use crate::app::{App, now_millis};
-use crate::store::{Change, InvocationLog, Millis, Status, Store, Subscription};
+use crate::store::{Change, GlobalRoute, InvocationLog, Millis, Status, Store, Subscription};
 
 /// `POST /api/subscriptions`.
 #[derive(Debug, serde::Deserialize)]
@@ -26,7 +26,8 @@ pub struct CreateRequest {
     pub connector_parameters: Value,
 }
 
-/// Creates and subscribes a subscription.
+/// Creates and subscribes a subscription. A subscription to a `global-webhook` event first learns
+/// its route from `getEventSelector`; then `subscribe` runs when the event has one.
 pub async fn create<S: Store>(
     app: &App<S>,
     request: CreateRequest,
@@ -40,6 +41,10 @@ pub async fn create<S: Store>(
     })?;
     let parameters = object_or_empty(request.parameters);
     check_parameters(event.parameters_schema.as_ref(), &parameters)?;
+    let connector_parameters = match object_or_empty(request.connector_parameters) {
+        given if given.as_object().is_some_and(|o| !o.is_empty()) => given,
+        _ => app.config.parameters_of(connector.key.as_str()),
+    };
     let id = new_id()?;
     let now = now_millis();
     let mut subscription = Subscription {
@@ -52,22 +57,39 @@ pub async fn create<S: Store>(
         event: event.key.clone(),
         parameters,
         credentials: object_or_empty(request.credentials),
-        connector_parameters: object_or_empty(request.connector_parameters),
+        connector_parameters,
         state: json!({}),
         status: Status::Pending,
         next_refresh_at: None,
         last_error: None,
         refresh_failures: 0,
+        global: None,
         created_at: now,
         updated_at: now,
     };
     app.store.insert_subscription(subscription.clone()).await?;
+    if event.kind == EventKind::GlobalWebhook {
+        let (method, route, console) = event_selector(app, &connector, &subscription).await?;
+        let route = match route {
+            Ok(route) => route,
+            Err(error) => return Err(fail(app, &mut subscription, method, error, &console).await),
+        };
+        subscription.webhook_uri = app
+            .config
+            .global_webhook_uri(connector.key.as_str(), &route.key);
+        subscription.global = Some(route);
+    }
     if !event.methods.contains_key("subscribe") {
         return activate(app, subscription, json!({}), None).await;
     }
-    let args = json!({ "webhookUri": subscription.webhook_uri, "parameters": subscription.parameters,
-        "credentials": subscription.credentials, "connectorParameters": subscription.connector_parameters });
-    let outcome = invoke(app, &connector, &subscription, "subscribe", args).await?;
+    let outcome = invoke(
+        app,
+        &connector,
+        &subscription,
+        "subscribe",
+        subscribe_args(&subscription),
+    )
+    .await?;
     match outcome.result {
         Ok(result) => {
             let state = result
@@ -88,20 +110,97 @@ pub async fn create<S: Store>(
             }
             activated
         }
-        Err(error) => {
-            tracing::warn!(subscription = %subscription.id, connector = %subscription.connector, %error, "subscribe failed");
-            let change = Change {
-                status: Some(Status::Failed),
-                last_error: Some(Some(error.to_string())),
-                ..Change::default()
-            };
-            app.store
-                .update_subscription(&subscription.id, change)
-                .await?;
-            subscription.status = Status::Failed;
-            Err(upstream("subscribe", error, &outcome.console))
-        }
+        Err(error) => Err(fail(app, &mut subscription, "subscribe", error, &outcome.console).await),
     }
+}
+
+/// What `subscribe` gets: where to send webhooks, and the subscription's inputs.
+fn subscribe_args(s: &Subscription) -> Value {
+    json!({ "webhookUri": s.webhook_uri, "parameters": s.parameters,
+        "credentials": s.credentials, "connectorParameters": s.connector_parameters })
+}
+
+/// Marks a subscription whose `subscribe` (or `getEventSelector`) failed as `failed`, and
+/// returns the 502 that tells the platform why.
+async fn fail<S: Store>(
+    app: &App<S>,
+    subscription: &mut Subscription,
+    method: &str,
+    error: InvokeError,
+    console: &[runtime::LogEntry],
+) -> ApiError {
+    tracing::warn!(subscription = %subscription.id, connector = %subscription.connector, %error, "{method} failed");
+    let change = Change {
+        status: Some(Status::Failed),
+        last_error: Some(Some(error.to_string())),
+        ..Change::default()
+    };
+    if let Err(stored) = app
+        .store
+        .update_subscription(&subscription.id, change)
+        .await
+    {
+        return stored.into();
+    }
+    subscription.status = Status::Failed;
+    upstream(method, error, console)
+}
+
+/// Runs the event's `getEventSelector` (the docs also spell it `getEventsSelector`) and checks
+/// what it returns: `{globalWebhookKey, globalWebhookEventSelector}`, the key naming one of the
+/// connector's global webhooks.
+async fn event_selector<S: Store>(
+    app: &App<S>,
+    connector: &Arc<Connector>,
+    subscription: &Subscription,
+) -> Result<
+    (
+        &'static str,
+        Result<GlobalRoute, InvokeError>,
+        Vec<runtime::LogEntry>,
+    ),
+    ApiError,
+> {
+    let event = &connector.events[&subscription.event];
+    let Some(method) = ["getEventSelector", "getEventsSelector"]
+        .into_iter()
+        .find(|m| event.methods.contains_key(*m))
+    else {
+        let error = InvokeError::BadResult(format!(
+            "event '{}' is a global-webhook event but has no getEventSelector method \
+             (events/{}/get-event-selector.js)",
+            event.key, event.key
+        ));
+        return Ok(("getEventSelector", Err(error), Vec::new()));
+    };
+    let args = json!({ "parameters": subscription.parameters, "credentials": subscription.credentials,
+        "connectorParameters": subscription.connector_parameters });
+    let outcome = invoke(app, connector, subscription, method, args).await?;
+    let route = outcome.result.and_then(|result| {
+        let text = |name: &str| match result.get(name) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let (Some(key), Some(selector)) = (
+            text("globalWebhookKey"),
+            text("globalWebhookEventSelector"),
+        ) else {
+            return Err(InvokeError::BadResult(format!(
+                "{method} returned {result}, expected {{globalWebhookKey, globalWebhookEventSelector}} (non-empty strings)"
+            )));
+        };
+        if !connector.global_webhooks.contains_key(&key) {
+            let known: Vec<&str> = connector.global_webhooks.keys().map(String::as_str).collect();
+            return Err(InvokeError::BadResult(format!(
+                "{method} returned globalWebhookKey '{key}', but connector '{}' has no global-webhooks/{key}/ (it has: {})",
+                connector.key,
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )));
+        }
+        Ok(GlobalRoute { key, selector })
+    });
+    Ok((method, route, outcome.console))
 }
 
 /// Makes the subscription active with `state` merged (shallow) over the state it has now: a
@@ -128,6 +227,11 @@ async fn activate<S: Store>(
         status: Some(Status::Active),
         state: Some(state.clone()),
         next_refresh_at: Some(next_refresh_at),
+        webhook_uri: subscription
+            .global
+            .is_some()
+            .then(|| subscription.webhook_uri.clone()),
+        global: subscription.global.clone(),
         ..Change::default()
     };
     app.store
@@ -161,8 +265,14 @@ pub async fn delete<S: Store>(app: &App<S>, id: &str) -> Result<(), ApiError> {
             method_args(&subscription),
         )
         .await?;
-        if let Err(error) = outcome.result {
-            return Err(upstream("unsubscribe", error, &outcome.console));
+        match outcome.result {
+            // Already gone from the external app (deleted there, or with its parent): nothing
+            // is left to remove.
+            Err(error) if error.is_not_found() => {
+                tracing::info!(subscription = %id, %error, "unsubscribe: the external app no longer knew it");
+            }
+            Err(error) => return Err(upstream("unsubscribe", error, &outcome.console)),
+            Ok(_) => {}
         }
     }
     let change = Change {
@@ -175,11 +285,18 @@ pub async fn delete<S: Store>(app: &App<S>, id: &str) -> Result<(), ApiError> {
 }
 
 /// Runs `refresh` now. Its state replaces the old one only when it returns one; its
-/// `nextRefreshTimestamp` schedules the next. A failure is retried with backoff.
+/// `nextRefreshTimestamp` schedules the next. A failure is retried with backoff; a failure saying
+/// the external app no longer knows the subscription (404, 410) re-creates it ([`recreate`]).
 pub async fn refresh<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, ApiError> {
     let lock = app.lock_of(id);
-    let _guard = lock.lock().await;
+    let guard = lock.lock().await;
     let subscription = existing(app, id).await?;
+    if subscription.status != Status::Active {
+        return Err(ApiError::BadRequest(format!(
+            "subscription {id} is {}; only active subscriptions are refreshed",
+            subscription.status.as_str()
+        )));
+    }
     let connector = connector(app, &subscription.connector)?;
     if connector
         .event_method(&subscription.event, "refresh")
@@ -198,35 +315,122 @@ pub async fn refresh<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, A
     let mut args = method_args(&subscription);
     args["webhookUri"] = json!(subscription.webhook_uri);
     let outcome = invoke(app, &connector, &subscription, "refresh", args).await?;
-    let change = match &outcome.result {
+    let change = match outcome.result {
         Ok(result) => Change {
             state: result.get("state").cloned().filter(|s| !s.is_null()),
-            next_refresh_at: Some(refresh_time(result)),
+            next_refresh_at: Some(refresh_time(&result)),
             last_error: Some(None),
             refresh_failures: Some(0),
             ..Change::default()
         },
+        Err(error) if error.is_not_found() => {
+            // The lock goes: re-creating may take a handshake that must reach `handle`.
+            drop(guard);
+            return recreate(app, &connector, subscription, error).await;
+        }
         Err(error) => {
-            let failures = subscription.refresh_failures + 1;
-            Change {
-                next_refresh_at: Some(Some(now_millis() + backoff_millis(failures))),
-                last_error: Some(Some(format!("refresh failed: {error}"))),
-                refresh_failures: Some(failures),
-                ..Change::default()
-            }
+            app.store
+                .update_subscription(
+                    id,
+                    retry_later(&subscription, format!("refresh failed: {error}")),
+                )
+                .await?;
+            app.refresh_wakeup.notify_one();
+            app.metrics.refresh("error");
+            return Err(upstream("refresh", error, &outcome.console));
         }
     };
     app.store.update_subscription(id, change).await?;
     app.refresh_wakeup.notify_one();
-    app.metrics.refresh(if outcome.result.is_ok() {
-        "ok"
-    } else {
-        "error"
-    });
-    if let Err(error) = outcome.result {
-        return Err(upstream("refresh", error, &outcome.console));
-    }
+    app.metrics.refresh("ok");
     existing(app, id).await
+}
+
+/// Consecutive failures after which a subscription the external app lost, and that could not
+/// be re-created, is given up as `expired`.
+const RECREATE_ATTEMPTS: u32 = 5;
+
+/// The external app no longer knows the subscription (its refresh failed with 404 or 410): runs
+/// `subscribe` again with the same webhook URI and parameters, and merges its state over the old
+/// one. A failed attempt is retried with the refresh backoff, [`RECREATE_ATTEMPTS`] times in all;
+/// an event without `subscribe`, or the last failure, leaves the subscription `expired`, which the
+/// API shows with the reason in `lastError` and `/metrics` counts. Nothing dies silently.
+async fn recreate<S: Store>(
+    app: &App<S>,
+    connector: &Arc<Connector>,
+    subscription: Subscription,
+    lost: InvokeError,
+) -> Result<Subscription, ApiError> {
+    let id = subscription.id.clone();
+    tracing::warn!(subscription = %id, connector = %subscription.connector, error = %lost,
+        "the external app no longer knows the subscription; re-creating it");
+    let can_subscribe = connector
+        .event_method(&subscription.event, "subscribe")
+        .is_ok();
+    let attempt = match can_subscribe {
+        true => Some(
+            invoke(
+                app,
+                connector,
+                &subscription,
+                "subscribe",
+                subscribe_args(&subscription),
+            )
+            .await?,
+        ),
+        false => None,
+    };
+    let lock = app.lock_of(&id);
+    let _guard = lock.lock().await;
+    let current = existing(app, &id).await?;
+    let lost = format!("the external app no longer knows this subscription ({lost})");
+    let (change, outcome) = match attempt.map(|a| a.result) {
+        Some(Ok(result)) => {
+            let state = result.get("state").cloned().filter(|s| !s.is_null());
+            let change = Change {
+                state: Some(merge_state(Some(current.state), state.unwrap_or(json!({})))),
+                next_refresh_at: Some(refresh_time(&result)),
+                last_error: Some(None),
+                refresh_failures: Some(0),
+                ..Change::default()
+            };
+            tracing::info!(subscription = %id, "re-created");
+            (change, "recreated")
+        }
+        Some(Err(error)) if current.refresh_failures + 1 < RECREATE_ATTEMPTS => {
+            let why = format!("{lost}; re-creating it failed: {error}");
+            (retry_later(&current, why), "error")
+        }
+        failed => {
+            let why = match failed {
+                Some(Err(error)) => format!("re-creating it failed: {error}"),
+                _ => "its event has no subscribe to re-create it".to_string(),
+            };
+            tracing::warn!(subscription = %id, %lost, %why, "expired");
+            let change = Change {
+                status: Some(Status::Expired),
+                next_refresh_at: Some(None),
+                last_error: Some(Some(format!("expired: {lost}; {why}"))),
+                ..Change::default()
+            };
+            (change, "expired")
+        }
+    };
+    app.store.update_subscription(&id, change).await?;
+    app.refresh_wakeup.notify_one();
+    app.metrics.refresh(outcome);
+    existing(app, &id).await
+}
+
+/// The change that schedules another try after one more failure, with backoff.
+fn retry_later(subscription: &Subscription, error: String) -> Change {
+    let failures = subscription.refresh_failures + 1;
+    Change {
+        next_refresh_at: Some(Some(now_millis() + backoff_millis(failures))),
+        last_error: Some(Some(error)),
+        refresh_failures: Some(failures),
+        ..Change::default()
+    }
 }
 
 /// 1 s, 2 s, 4 s ... up to 15 min between failed refreshes.

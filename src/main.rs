@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod cli;
 mod delivery;
+mod global;
 mod ingress;
 mod lifecycle;
 mod metrics;

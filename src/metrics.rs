@@ -7,12 +7,16 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::store::Status;
+
 #[derive(Default)]
 pub struct Metrics {
     webhooks: Mutex<BTreeMap<u16, u64>>,
     /// Per method: (count, total seconds).
     invocations: Mutex<BTreeMap<String, (u64, f64)>>,
     refreshes: Mutex<BTreeMap<&'static str, u64>>,
+    /// Global webhook events by (connector, webhook, routed or unmatched).
+    global_events: Mutex<BTreeMap<(String, String, &'static str), u64>>,
     events_stored: AtomicU64,
     events_delivered: AtomicU64,
 }
@@ -32,7 +36,28 @@ impl Metrics {
         }
     }
 
-    /// `outcome`: `ok` or `error`.
+    /// An event of a global webhook: routed to at least one subscription, or unmatched.
+    pub fn global_event(&self, connector: &str, webhook: &str, routed: bool) {
+        let outcome = if routed { "routed" } else { "unmatched" };
+        if let Ok(mut map) = self.global_events.lock() {
+            *map.entry((connector.to_string(), webhook.to_string(), outcome))
+                .or_default() += 1;
+        }
+    }
+
+    /// Unmatched events of a global webhook since start.
+    pub fn unmatched(&self, connector: &str, webhook: &str) -> u64 {
+        self.global_events
+            .lock()
+            .ok()
+            .and_then(|m| {
+                m.get(&(connector.to_string(), webhook.to_string(), "unmatched"))
+                    .copied()
+            })
+            .unwrap_or(0)
+    }
+
+    /// `outcome`: `ok`, `error`, `recreated` (the external app had lost it) or `expired`.
     pub fn refresh(&self, outcome: &'static str) {
         if let Ok(mut map) = self.refreshes.lock() {
             *map.entry(outcome).or_default() += 1;
@@ -50,7 +75,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the gauges read by the caller.
-    pub fn render(&self, sandboxes_alive: usize) -> String {
+    pub fn render(&self, sandboxes_alive: usize, subscriptions: &[(Status, u64)]) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "# TYPE connector_webhooks_total counter");
         for (status, count) in self.webhooks.lock().map(|m| m.clone()).unwrap_or_default() {
@@ -80,6 +105,26 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "connector_refreshes_total{{outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        let _ = writeln!(out, "# TYPE connector_global_webhook_events_total counter");
+        for ((connector, webhook, outcome), count) in self
+            .global_events
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+        {
+            let _ = writeln!(
+                out,
+                "connector_global_webhook_events_total{{connector=\"{connector}\",webhook=\"{webhook}\",outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        let _ = writeln!(out, "# TYPE connector_subscriptions gauge");
+        for (status, count) in subscriptions {
+            let _ = writeln!(
+                out,
+                "connector_subscriptions{{status=\"{}\"}} {count}",
+                status.as_str()
             );
         }
         let _ = writeln!(out, "# TYPE connector_events_stored_total counter");

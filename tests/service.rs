@@ -2,8 +2,8 @@
 //! socket, and a fake external app on 127.0.0.1. The connector is `tests/service/counter`.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -868,4 +868,354 @@ async fn a_handshake_during_subscribe_keeps_both_states() {
         events(&client, &service).await[0]["record"],
         json!({ "id": "5", "signedWith": "sec-1" })
     );
+}
+
+/// The fake app of the relay connector: `/me` tells a token's team (`token-<team>`).
+fn relay_app() -> FakeApp {
+    FakeApp::start(|r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+        ("GET", "/me") => {
+            let token = r.header("authorization").unwrap_or("");
+            let team = token.strip_prefix("Bearer token-").unwrap_or("none");
+            Reply::json(200, &json!({ "team": team }).to_string())
+        }
+        _ => Reply::json(404, "{}"),
+    })
+}
+
+async fn subscribe_relay(
+    client: &reqwest::Client,
+    service: &Service,
+    app: &FakeApp,
+    event: &str,
+    team: &str,
+) -> (u16, Value) {
+    let body = json!({ "connector": "relay", "event": event,
+        "credentials": { "apiBaseUri": app.url(), "token": format!("token-{team}") } });
+    common::subscribe(client, service, body).await
+}
+
+async fn metric(client: &reqwest::Client, service: &Service, line_start: &str) -> Option<f64> {
+    let text = client
+        .get(format!("{}/metrics", service.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_start)?.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn global_webhook_events_go_to_every_subscription_with_their_selector() {
+    let app = relay_app();
+    let (dir, data) = data_dir();
+    let parameters = dir.path().join("connector-parameters.json");
+    std::fs::write(&parameters, r#"{"relay": {"secret": "s3"}}"#).unwrap();
+    let client = client();
+    let service = Service::start(
+        &data,
+        &["--connector-parameters", parameters.to_str().unwrap()],
+    );
+    let hook_uri = format!("{}/global-webhooks/relay/events", service.url);
+
+    let (_, listed) = get(
+        &client,
+        format!("{}/api/connectors/relay/global-webhooks", service.url),
+    )
+    .await;
+    assert_eq!(
+        listed,
+        json!({ "globalWebhooks": [{ "key": "events", "name": "All events", "uri": hook_uri, "unmatchedEvents": 0 }] })
+    );
+
+    let mut ids = Vec::new();
+    for team in ["T1", "T2", "T1"] {
+        let (status, created) = subscribe_relay(&client, &service, &app, "messages", team).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["status"], "active");
+        assert_eq!(
+            created["webhookUri"], hook_uri,
+            "the one URI of the global webhook"
+        );
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    let (a, b, c) = (&ids[0], &ids[1], &ids[2]);
+
+    // The app's URL check (Slack's url_verification) is answered by handle alone.
+    let reply = client
+        .post(&hook_uri)
+        .json(&json!({ "challenge": "ch-1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(
+        reply.json::<Value>().await.unwrap(),
+        json!({ "challenge": "ch-1" })
+    );
+
+    let deliver = |secret: &'static str, events: Value| {
+        client
+            .post(&hook_uri)
+            .header("x-relay-secret", secret)
+            .json(&json!({ "events": events }))
+            .send()
+    };
+    let reply = deliver("wrong", json!([{ "team": "T1", "text": "forged" }]))
+        .await
+        .unwrap();
+    assert_eq!(
+        reply.status(),
+        401,
+        "the connector parameters reach the global handle"
+    );
+    assert!(events(&client, &service).await.is_empty());
+
+    let reply = deliver(
+        "s3",
+        json!([{ "team": "T1", "text": "hi" }, { "team": "T2", "text": "yo" }]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.text().await.unwrap(), "ok");
+    let stored: Vec<(String, Value)> = events(&client, &service)
+        .await
+        .iter()
+        .map(|e| {
+            (
+                e["subscriptionId"].as_str().unwrap().to_string(),
+                e["payload"].clone(),
+            )
+        })
+        .collect();
+    let hi = json!({ "team": "T1", "text": "hi" });
+    let yo = json!({ "team": "T2", "text": "yo" });
+    let mut expected = vec![
+        (a.clone(), hi.clone()),
+        (c.clone(), hi.clone()),
+        (b.clone(), yo.clone()),
+    ];
+    expected[..2].sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        stored, expected,
+        "each event to every subscription of its team, and only those"
+    );
+
+    // An event nobody subscribed to is answered, counted and listed, not dropped silently.
+    let reply = deliver("s3", json!([{ "team": "T9", "text": "nobody" }]))
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(events(&client, &service).await.len(), 3);
+    let unmatched = "connector_global_webhook_events_total{connector=\"relay\",webhook=\"events\",outcome=\"unmatched\"}";
+    assert_eq!(metric(&client, &service, unmatched).await, Some(1.0));
+    let (_, listed) = get(
+        &client,
+        format!("{}/api/connectors/relay/global-webhooks", service.url),
+    )
+    .await;
+    assert_eq!(listed["globalWebhooks"][0]["unmatchedEvents"], 1);
+
+    // A deleted subscription gets no more; the route survives a restart.
+    let deleted = client
+        .delete(format!("{}/api/subscriptions/{c}", service.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let port = service.url.rsplit(':').next().unwrap().parse().unwrap();
+    service.stop();
+    let service = Service::start_on(
+        port,
+        &data,
+        &["--connector-parameters", parameters.to_str().unwrap()],
+    );
+    let reply = client
+        .post(&hook_uri)
+        .header("x-relay-secret", "s3")
+        .json(&json!({ "events": [{ "team": "T1", "text": "again" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let last: Vec<Value> = events(&client, &service).await.split_off(3);
+    assert_eq!(last.len(), 1, "{last:?}");
+    assert_eq!(last[0]["subscriptionId"], json!(a));
+
+    for unknown in ["global-webhooks/relay/nope", "global-webhooks/nope/events"] {
+        let reply = client
+            .post(format!("{}/{unknown}", service.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 404, "{unknown}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_event_selector_fails_the_subscription_naming_the_webhooks() {
+    let app = relay_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (status, body) = subscribe_relay(&client, &service, &app, "wrong-key", "T1").await;
+    assert_eq!(status, 502, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("globalWebhookKey 'no-such-webhook'")
+            && message.contains("(it has: events)"),
+        "{message}"
+    );
+    let (_, listed) = get(&client, format!("{}/api/subscriptions", service.url)).await;
+    assert_eq!(listed["subscriptions"][0]["status"], "failed");
+}
+
+/// The fake app of `lost_subscriptions...`: hooks it knows, and whether it takes new ones.
+fn forgetful_app(alive: Arc<Mutex<Vec<String>>>, refuse: Arc<AtomicBool>) -> FakeApp {
+    let next = Arc::new(std::sync::atomic::AtomicU32::new(1));
+    FakeApp::start(move |r: &Recorded| {
+        let mut alive = alive.lock().unwrap();
+        match (r.method.as_str(), r.path.as_str()) {
+            ("POST", "/hooks") if refuse.load(Ordering::SeqCst) => Reply::json(503, "{}"),
+            ("POST", "/hooks") => {
+                let id = format!("hook-{}", next.fetch_add(1, Ordering::SeqCst));
+                alive.push(id.clone());
+                Reply::json(201, &json!({ "id": id }).to_string())
+            }
+            ("POST", path) => {
+                let id = path
+                    .trim_start_matches("/hooks/")
+                    .trim_end_matches("/renew");
+                match alive.iter().any(|a| a == id) {
+                    true => Reply::json(200, "{}"),
+                    false => Reply::json(404, r#"{"error":"no such hook"}"#),
+                }
+            }
+            _ => Reply::json(404, "{}"),
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_the_app_lost_is_recreated_or_else_expires_visibly() {
+    let alive = Arc::new(Mutex::new(Vec::new()));
+    let refuse = Arc::new(AtomicBool::new(false));
+    let app = forgetful_app(alive.clone(), refuse.clone());
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (status, created) = create(&client, &service, &app, json!({ "channel": "c1" })).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let refresh = format!("{}/api/subscriptions/{id}/refresh", service.url);
+
+    // The app forgot the hook: the refresh's 404 re-creates it, same URI, new id, state kept.
+    alive.lock().unwrap().clear();
+    let (status, refreshed) = json_of(client.post(&refresh).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(refreshed["status"], "active");
+    assert_eq!(
+        refreshed["state"],
+        json!({ "hookId": "hook-2", "count": 0 })
+    );
+    assert_eq!(refreshed["lastError"], Value::Null);
+    let creates: Vec<Value> = app
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/hooks")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(creates.len(), 2);
+    assert_eq!(creates[1]["url"], created["webhookUri"]);
+    let recreated = "connector_refreshes_total{outcome=\"recreated\"}";
+    assert_eq!(metric(&client, &service, recreated).await, Some(1.0));
+
+    // Lost again while the app refuses new hooks: still active, retried with backoff, and said.
+    alive.lock().unwrap().clear();
+    refuse.store(true, Ordering::SeqCst);
+    let (status, retried) = json_of(client.post(&refresh).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{retried}");
+    assert_eq!(retried["status"], "active");
+    assert_eq!(retried["refreshFailures"], 1);
+    let error = retried["lastError"].as_str().unwrap();
+    assert!(
+        error.contains("no longer knows") && error.contains("re-creating it failed"),
+        "{error}"
+    );
+    assert!(retried["nextRefreshTimestamp"].as_i64().is_some());
+
+    // An event with no subscribe cannot be re-created: it expires, visibly, and webhooks get 410.
+    let body = json!({ "connector": "counter", "event": "manual", "parameters": { "hookId": "by-hand" },
+        "credentials": { "apiBaseUri": app.url(), "token": "t" } });
+    let (status, manual) = common::subscribe(&client, &service, body).await;
+    assert_eq!(status, 201, "{manual}");
+    let manual_id = manual["id"].as_str().unwrap();
+    let (status, expired) = json_of(
+        client
+            .post(format!(
+                "{}/api/subscriptions/{manual_id}/refresh",
+                service.url
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{expired}");
+    assert_eq!(expired["status"], "expired");
+    assert_eq!(expired["nextRefreshTimestamp"], Value::Null);
+    let error = expired["lastError"].as_str().unwrap();
+    assert!(
+        error.starts_with("expired: the external app no longer knows")
+            && error.contains("no subscribe"),
+        "{error}"
+    );
+    let reply = client
+        .post(manual["webhookUri"].as_str().unwrap())
+        .json(&json!({ "id": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 410);
+    assert_eq!(
+        metric(
+            &client,
+            &service,
+            "connector_subscriptions{status=\"expired\"}"
+        )
+        .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(
+            &client,
+            &service,
+            "connector_refreshes_total{outcome=\"expired\"}"
+        )
+        .await,
+        Some(1.0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsubscribing_a_hook_the_app_already_deleted_still_deletes() {
+    let alive = Arc::new(Mutex::new(Vec::new()));
+    let app = forgetful_app(alive, Arc::new(AtomicBool::new(false)));
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c1" })).await;
+    let id = created["id"].as_str().unwrap();
+    // The fake answers DELETE /hooks/hook-1 with 404: already gone there.
+    let deleted = client
+        .delete(format!("{}/api/subscriptions/{id}", service.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let (_, after) = get(&client, format!("{}/api/subscriptions/{id}", service.url)).await;
+    assert_eq!(after["status"], "deleted");
 }

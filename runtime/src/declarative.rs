@@ -166,6 +166,7 @@ fn graphql_body(file: &str, response: Value) -> Result<Value, InvokeError> {
         stack: String::new(),
         location: None,
         data: Some(json!({ "type": "connection", "data": body })),
+        status: None,
     })))
 }
 

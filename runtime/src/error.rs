@@ -74,6 +74,10 @@ pub struct JsException {
     /// The error's `data` property when it has one: the SDK's errors carry `{type, key, message,
     /// data}` there.
     pub data: Option<serde_json::Value>,
+    /// The HTTP status of the failed response behind the error, when it carries one as
+    /// `error.response.status` (the apiClient's and axios's errors do): how the host tells "the
+    /// external app no longer knows this subscription" (404, 410) from other failures.
+    pub status: Option<u16>,
 }
 
 impl fmt::Display for JsException {
@@ -120,8 +124,9 @@ pub enum InvokeError {
     /// A declarative method's template failed to evaluate, or is malformed.
     #[error("mapping failed: {0}")]
     Mapping(String),
-    /// The method returned something that is not JSON (a cycle, a BigInt, a function, ...).
-    #[error("returned a value that is not JSON: {0}")]
+    /// The method returned something the host cannot use: not JSON (a cycle, a BigInt, a
+    /// function, ...), or not the shape its method must return. The message says which.
+    #[error("{0}")]
     BadResult(String),
     /// The connector has no such event or method.
     #[error("{0}")]
@@ -175,6 +180,20 @@ impl InvokeError {
             InvokeError::Exception(e) | InvokeError::Load(e) => Some(&e.stack),
             _ => None,
         }
+    }
+
+    /// Whether the error says the external app does not know the thing asked about: an HTTP 404
+    /// or 410 behind it, or the SDK's `NotFoundError` (`data.key` `not_found`).
+    pub fn is_not_found(&self) -> bool {
+        let InvokeError::Exception(e) = self else {
+            return false;
+        };
+        let key = e
+            .data
+            .as_ref()
+            .and_then(|d| d.get("key"))
+            .and_then(serde_json::Value::as_str);
+        matches!(e.status, Some(404 | 410)) || key == Some("not_found")
     }
 
     /// Whether the sandbox that produced this error hit one of its limits.

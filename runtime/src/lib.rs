@@ -18,7 +18,7 @@ pub mod module;
 mod pool;
 mod sandbox;
 
-pub use connector::{Connector, ConnectorKey, ConnectorSet};
+pub use connector::{Connector, ConnectorKey, ConnectorSet, EventKind};
 pub use error::{InvokeError, JsException, Location, Problem};
 pub use host_api::{Level, LogEntry};
 pub use limits::{Isolation, Limits};

@@ -232,6 +232,44 @@ async fn an_uncaught_api_error_surfaces_with_its_type_and_key() {
             .contains("NotFoundError: no such hook (type bad_request, key not_found)"),
         "{thrown}"
     );
+    assert!(
+        thrown.is_not_found(),
+        "the SDK's NotFoundError says not found"
+    );
+    assert!(!error.is_not_found(), "a 401 is not 'not found'");
+}
+
+#[tokio::test]
+async fn errors_carry_the_http_status_that_says_the_app_lost_the_thing() {
+    let app = FakeApp::start(|r: &Recorded| match r.path.as_str() {
+        "/v1/gone" => Reply::json(410, "{}"),
+        "/v1/missing" => Reply::json(404, "{}"),
+        _ => Reply::json(503, "{}"),
+    });
+    for (path, status, not_found) in [
+        ("/gone", 410, true),
+        ("/missing", 404, true),
+        ("/down", 503, false),
+    ] {
+        let error = run(&app, &format!("await apiClient.post('{path}')"))
+            .await
+            .unwrap_err();
+        let runtime::InvokeError::Exception(exception) = &error else {
+            panic!("{error}");
+        };
+        assert_eq!(exception.status, Some(status), "{path}");
+        assert_eq!(error.is_not_found(), not_found, "{path}");
+    }
+    // A hand-made error with a `response` (axios-style) counts too; a plain one has no status.
+    let axios = run(
+        &app,
+        "const e = new Error('gone'); e.response = { status: 404 }; throw e",
+    )
+    .await
+    .unwrap_err();
+    assert!(axios.is_not_found());
+    let plain = run(&app, "throw new Error('x')").await.unwrap_err();
+    assert!(!plain.is_not_found());
 }
 
 #[tokio::test]

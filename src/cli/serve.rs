@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in MiB
     #[arg(long, default_value_t = 10)]
     body_limit_mb: usize,
+    /// A JSON file `{"<connector>": {...}}` of connector parameters: what global webhooks'
+    /// handle gets (signing secrets), and the default of subscriptions created without their own
+    #[arg(long, env = "CONNECTOR_RUNTIME_CONNECTOR_PARAMETERS")]
+    connector_parameters: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -62,6 +66,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(%problem, "connector problem; that connector is not loaded");
     }
     tracing::info!(connectors = connectors.len(), dir = %args.connectors.display(), "connectors loaded");
+    let connector_parameters = connector_parameters(&args)?;
     let store = open_store(&args)?;
     let runtime = Runtime::new(limits(&args)).context("cannot start the JS workers")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -76,6 +81,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         api_token: args.api_token.clone().filter(|t| !t.is_empty()),
         body_limit: args.body_limit_mb << 20,
         refresh_concurrency: 8,
+        connector_parameters,
     };
     let app = App::new(config, runtime, connectors, store);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -95,6 +101,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     app.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn connector_parameters(
+    args: &ServeArgs,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let Some(path) = &args.connector_parameters else {
+        return Ok(serde_json::Map::new());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --connector-parameters {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("--connector-parameters {} is not JSON", path.display()))?;
+    let serde_json::Value::Object(map) = value else {
+        bail!(
+            "--connector-parameters {}: expected an object of connector keys, like {{\"slack\": {{\"signingSecret\": \"...\"}}}}",
+            path.display()
+        );
+    };
+    if let Some((key, _)) = map.iter().find(|(_, v)| !v.is_object()) {
+        bail!(
+            "--connector-parameters {}: the parameters of '{key}' must be an object",
+            path.display()
+        );
+    }
+    Ok(map)
 }
 
 fn open_store(args: &ServeArgs) -> anyhow::Result<SqliteStore> {

@@ -22,11 +22,23 @@ pub async fn route<S: Store>(app: &App<S>, request: Request<Incoming>) -> Reply 
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let result = match segments.as_slice() {
         ["healthz"] => Ok(json_reply(200, &json!({ "status": "ok" }))),
-        ["metrics"] => Ok(text_reply(
-            app.metrics.render(app.runtime.sandboxes_alive()),
-        )),
+        ["metrics"] => match app.store.status_counts().await {
+            Ok(counts) => Ok(text_reply(
+                app.metrics.render(app.runtime.sandboxes_alive(), &counts),
+            )),
+            Err(error) => Err(error.into()),
+        },
         ["webhooks", id] => {
-            let reply = webhook(app, id, request).await;
+            let reply = webhook(app, Target::Subscription(id), request).await;
+            app.metrics.webhook(
+                reply
+                    .as_ref()
+                    .map_or_else(ApiError::status, |r| r.status().as_u16()),
+            );
+            reply
+        }
+        ["global-webhooks", connector, key] => {
+            let reply = webhook(app, Target::Global(connector, key), request).await;
             app.metrics.webhook(
                 reply
                     .as_ref()
@@ -82,9 +94,10 @@ async fn api<S: Store>(
             ))
         }
         (&Method::GET, ["events"]) => list_events(app, &query).await,
-        (_, ["subscriptions", ..] | ["events"]) => Err(ApiError::MethodNotAllowed(format!(
-            "{method} is not allowed here"
-        ))),
+        (&Method::GET, ["connectors", key, "global-webhooks"]) => global_webhooks(app, key),
+        (_, ["subscriptions", ..] | ["events"] | ["connectors", _, "global-webhooks"]) => Err(
+            ApiError::MethodNotAllowed(format!("{method} is not allowed here")),
+        ),
         _ => Err(ApiError::NotFound(format!(
             "no route /api/{}",
             path.join("/")
@@ -119,9 +132,35 @@ async fn list_events<S: Store>(app: &App<S>, query: &str) -> Result<Reply, ApiEr
     Ok(json_reply(200, &json!({ "events": views, "next": next })))
 }
 
+/// `GET /api/connectors/{key}/global-webhooks`: the URI to register in the external app for each
+/// of the connector's global webhooks, with the events that matched no subscription since start.
+fn global_webhooks<S: Store>(app: &App<S>, key: &str) -> Result<Reply, ApiError> {
+    let connector = crate::lifecycle::connector(app, key)?;
+    let hooks: Vec<Value> = connector
+        .global_webhooks
+        .values()
+        .map(|hook| {
+            json!({
+                "key": hook.key,
+                "name": hook.name,
+                "uri": app.config.global_webhook_uri(key, &hook.key),
+                "unmatchedEvents": app.metrics.unmatched(key, &hook.key),
+            })
+        })
+        .collect();
+    Ok(json_reply(200, &json!({ "globalWebhooks": hooks })))
+}
+
+/// Where a webhook request goes.
+enum Target<'a> {
+    Subscription(&'a str),
+    /// A connector's global webhook.
+    Global(&'a str, &'a str),
+}
+
 async fn webhook<S: Store>(
     app: &App<S>,
-    id: &str,
+    target: Target<'_>,
     request: Request<Incoming>,
 ) -> Result<Reply, ApiError> {
     let method = request.method().to_string();
@@ -137,17 +176,18 @@ async fn webhook<S: Store>(
         })
         .collect();
     let body = read_body(app, request).await?.to_vec();
-    let reply = ingress::deliver(
-        app,
-        id,
-        Delivery {
-            method,
-            query,
-            headers,
-            body,
-        },
-    )
-    .await?;
+    let delivery = Delivery {
+        method,
+        query,
+        headers,
+        body,
+    };
+    let reply = match target {
+        Target::Subscription(id) => ingress::deliver(app, id, delivery).await?,
+        Target::Global(connector, webhook) => {
+            crate::global::deliver(app, connector, webhook, delivery).await?
+        }
+    };
     let mut response = Response::builder().status(reply.status);
     for (name, value) in &reply.headers {
         response = response.header(name, value);

@@ -72,8 +72,20 @@ pub struct Subscription {
     pub last_error: Option<String>,
     /// Consecutive failed refreshes (drives the backoff).
     pub refresh_failures: u32,
+    /// For a `global-webhook` event: the global webhook and selector its events come by.
+    pub global: Option<GlobalRoute>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// Where a subscription to a `global-webhook` event listens: what its `getEventSelector` returned.
+/// An event of that global webhook goes to it when the event's `selector` equals `selector`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalRoute {
+    /// `globalWebhookKey`: a folder under the connector's `global-webhooks/`.
+    pub key: String,
+    /// `globalWebhookEventSelector`, matched exactly.
+    pub selector: String,
 }
 
 /// A change to a subscription; `None` fields stay as they are.
@@ -84,6 +96,8 @@ pub struct Change {
     pub next_refresh_at: Option<Option<Millis>>,
     pub last_error: Option<Option<String>>,
     pub refresh_failures: Option<u32>,
+    pub global: Option<GlobalRoute>,
+    pub webhook_uri: Option<String>,
 }
 
 /// An event to store, produced by `handle`.
@@ -92,7 +106,8 @@ pub struct NewEvent {
     pub subscription_id: String,
     pub connector: String,
     pub event: String,
-    /// `created`, `updated`, `deleted` for record events; `None` for payload events.
+    /// `created`, `updated`, `deleted` for record events; a payload event's own `type` (or
+    /// `None`) otherwise.
     pub kind: Option<String>,
     /// The record (record events) or the payload.
     pub body: Value,
@@ -165,6 +180,21 @@ pub trait Store: Send + Sync + 'static {
         &self,
         commit: WebhookCommit,
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// Stores events of several subscriptions (a global webhook's) in one transaction; returns
+    /// their ids. Queued when called, like [`Store::commit_webhook`].
+    fn commit_events(
+        &self,
+        events: Vec<NewEvent>,
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// The active subscriptions of `connector` routed to global webhook `key` with `selector`.
+    fn subscriptions_for_selector(
+        &self,
+        connector: &str,
+        key: &str,
+        selector: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
+    /// How many subscriptions are in each status.
+    fn status_counts(&self) -> impl Future<Output = StoreResult<Vec<(Status, u64)>>> + Send;
     fn append_log(&self, log: InvocationLog) -> impl Future<Output = StoreResult<()>> + Send;
     /// The subscription's latest invocations, newest first.
     fn logs(

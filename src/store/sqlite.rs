@@ -22,8 +22,8 @@ use rusqlite::Connection;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
-    Change, InvocationLog, Millis, Store, StoreError, StoreResult, StoredEvent, Subscription,
-    WebhookCommit,
+    Change, InvocationLog, Millis, NewEvent, Status, Store, StoreError, StoreResult, StoredEvent,
+    Subscription, WebhookCommit,
 };
 use crate::app::now_millis;
 
@@ -154,6 +154,30 @@ impl Store for SqliteStore {
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send {
         self.writer
             .enqueue(move |conn| writes::commit_webhook(conn, &commit, now_millis()))
+    }
+
+    fn commit_events(
+        &self,
+        events: Vec<NewEvent>,
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send {
+        self.writer
+            .enqueue(move |conn| writes::commit_events(conn, &events))
+    }
+
+    fn subscriptions_for_selector(
+        &self,
+        connector: &str,
+        key: &str,
+        selector: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send {
+        let (connector, key, selector) =
+            (connector.to_owned(), key.to_owned(), selector.to_owned());
+        self.readers
+            .read(move |conn| reads::subscriptions_for_selector(conn, &connector, &key, &selector))
+    }
+
+    fn status_counts(&self) -> impl Future<Output = StoreResult<Vec<(Status, u64)>>> + Send {
+        self.readers.read(reads::status_counts)
     }
 
     fn append_log(&self, log: InvocationLog) -> impl Future<Output = StoreResult<()>> + Send {

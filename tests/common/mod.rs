@@ -96,7 +96,6 @@ fn listening_url(child: &mut Child) -> String {
         .to_string()
 }
 
-
 pub async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
@@ -120,7 +119,6 @@ pub fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let data = dir.path().join("data");
     (dir, data)
 }
-
 
 impl Service {
     /// The connectors shipped in the repository's `connectors/` folder.

@@ -29,6 +29,8 @@ const EVENT_METHODS: &[&str] = &[
     "unsubscribe",
     "refresh",
     "getEventSelector",
+    // One getmembrane page spells it so; the SDK's spelling above is the one to use.
+    "getEventsSelector",
 ];
 /// Event key of the flat layout, where the method files sit at the connector's top level.
 pub const FLAT_EVENT_KEY: &str = "default";

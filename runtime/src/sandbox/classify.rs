@@ -16,12 +16,20 @@ pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
                 .unwrap_or_else(|| "Error".into());
             let stack = e.stack().unwrap_or_default();
             let data = e.get::<_, Value>("data").ok().filter(|d| d.is_object());
+            let status = e
+                .get::<_, Option<rquickjs::Object>>("response")
+                .ok()
+                .flatten()
+                .and_then(|r| r.get::<_, Option<f64>>("status").ok().flatten())
+                .filter(|s| (100.0..600.0).contains(s))
+                .map(|s| s as u16);
             JsException {
                 name,
                 message: e.message().unwrap_or_default(),
                 location: Location::from_stack(&stack),
                 stack,
                 data: data.and_then(|d| super::marshal::from_js(ctx, d).ok()),
+                status,
             }
         }
         CaughtError::Value(value) => thrown_value(ctx, &value),
@@ -31,6 +39,7 @@ pub fn exception<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> JsException {
             stack: String::new(),
             location: None,
             data: None,
+            status: None,
         },
     }
 }
@@ -48,6 +57,7 @@ fn thrown_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> JsException {
         stack: String::new(),
         location: None,
         data: None,
+        status: None,
     }
 }
 
@@ -68,6 +78,7 @@ fn error_like(value: &Value<'_>) -> Option<JsException> {
         location: Location::from_stack(&stack),
         stack,
         data: None,
+        status: None,
     })
 }
 

@@ -294,7 +294,7 @@ fn result_json<'js>(
     match marshal::from_js(ctx, result) {
         Ok(json) => Ok(json),
         Err(marshal::FromJsError::NotJson(what)) => Err(Failure::Other(InvokeError::BadResult(
-            format!("{method} returned {what}"),
+            format!("{method} returned a value that is not JSON: {what}"),
         ))),
         Err(marshal::FromJsError::Threw) => {
             let caught = rquickjs::CaughtError::from_error(ctx, rquickjs::Error::Exception);

@@ -76,6 +76,35 @@ pub(super) fn due_refreshes(
         .map_err(|e| StoreError(format!("read due refreshes: {e}")))
 }
 
+pub(super) fn subscriptions_for_selector(
+    conn: &Connection,
+    connector: &str,
+    key: &str,
+    selector: &str,
+) -> StoreResult<Vec<Subscription>> {
+    let sql = format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE connector = ?1 \
+         AND global_webhook_key = ?2 AND global_webhook_selector = ?3 AND status = ?4 ORDER BY id"
+    );
+    let values = params![connector, key, selector, Status::Active.as_str()];
+    all(conn, &sql, values, rows::subscription)
+        .map_err(|e| StoreError(format!("read subscriptions of selector {selector:?}: {e}")))
+}
+
+pub(super) fn status_counts(conn: &Connection) -> StoreResult<Vec<(Status, u64)>> {
+    let sql = "SELECT status, COUNT(*) FROM subscriptions GROUP BY status ORDER BY status";
+    let decode = |row: &Row<'_>| {
+        let status: String = row.get(0)?;
+        Ok((status, row.get::<_, i64>(1)?))
+    };
+    let counts =
+        all(conn, sql, [], decode).map_err(|e| StoreError(format!("count subscriptions: {e}")))?;
+    Ok(counts
+        .into_iter()
+        .filter_map(|(status, n)| Some((Status::parse(&status)?, u64::try_from(n).ok()?)))
+        .collect())
+}
+
 pub(super) fn cursor(conn: &Connection, name: &str) -> StoreResult<Option<i64>> {
     use rusqlite::OptionalExtension;
     conn.query_row("SELECT value FROM cursors WHERE name = ?1", [name], |row| {

@@ -7,13 +7,14 @@ use rusqlite::types::Type;
 use serde_json::Value;
 
 use crate::store::{
-    InvocationLog, NewEvent, Status, StoreError, StoreResult, StoredEvent, Subscription,
+    GlobalRoute, InvocationLog, NewEvent, Status, StoreError, StoreResult, StoredEvent,
+    Subscription,
 };
 
 /// The columns [`subscription`] reads, in its order.
 pub(super) const SUBSCRIPTION_COLUMNS: &str = "id, connector, event, parameters, credentials, \
     connector_parameters, state, status, webhook_uri, next_refresh_at, last_error, refresh_failures, \
-    created_at, updated_at";
+    created_at, updated_at, global_webhook_key, global_webhook_selector";
 
 /// The columns [`event`] reads, in its order.
 pub(super) const EVENT_COLUMNS: &str =
@@ -39,6 +40,10 @@ pub(super) fn subscription(row: &Row<'_>) -> rusqlite::Result<Subscription> {
         refresh_failures: row.get(11)?,
         created_at: row.get(12)?,
         updated_at: row.get(13)?,
+        global: match (row.get(14)?, row.get(15)?) {
+            (Some(key), Some(selector)) => Some(GlobalRoute { key, selector }),
+            _ => None,
+        },
     })
 }
 

@@ -8,7 +8,7 @@ use crate::store::{StoreError, StoreResult};
 
 /// Each entry takes the schema from version `index` to `index + 1`. Never edit a released entry:
 /// `tests/fixtures/store-v<n>.sqlite` holds files made by them.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: subscriptions, the event stream (its id is the pull cursor), the invocation log.
 const V1: &str = "
@@ -59,6 +59,16 @@ CREATE TABLE cursors (
     name  TEXT PRIMARY KEY NOT NULL,
     value INTEGER NOT NULL
 );
+";
+
+/// Version 3: the global webhook and selector of subscriptions to `global-webhook` events, indexed
+/// for routing a global webhook's events.
+const V3: &str = "
+ALTER TABLE subscriptions ADD COLUMN global_webhook_key TEXT;
+ALTER TABLE subscriptions ADD COLUMN global_webhook_selector TEXT;
+CREATE INDEX subscriptions_by_selector
+    ON subscriptions (connector, global_webhook_key, global_webhook_selector)
+    WHERE global_webhook_key IS NOT NULL;
 ";
 
 /// The schema version this build writes and understands.

@@ -8,7 +8,9 @@ mod format;
 use serde_json::json;
 
 use super::SqliteStore;
-use crate::store::{Change, InvocationLog, NewEvent, Status, Store, Subscription, WebhookCommit};
+use crate::store::{
+    Change, GlobalRoute, InvocationLog, NewEvent, Status, Store, Subscription, WebhookCommit,
+};
 
 /// A store in a fresh temporary directory (kept alive by the returned guard).
 pub(super) fn temp_store() -> (tempfile::TempDir, SqliteStore) {
@@ -31,6 +33,7 @@ pub(super) fn subscription(id: &str) -> Subscription {
         next_refresh_at: Some(1_000),
         last_error: None,
         refresh_failures: 0,
+        global: None,
         created_at: 1,
         updated_at: 1,
     }
@@ -322,5 +325,115 @@ async fn in_memory_store_reads_its_writes() {
     assert_eq!(
         store.subscription("s1").await.unwrap(),
         Some(subscription("s1"))
+    );
+}
+
+#[tokio::test]
+async fn global_routes_select_active_subscriptions_by_exact_selector() {
+    let (_dir, store) = temp_store();
+    let routed = |id: &str, connector: &str, key: &str, selector: &str, status| Subscription {
+        connector: connector.into(),
+        status,
+        global: Some(GlobalRoute {
+            key: key.into(),
+            selector: selector.into(),
+        }),
+        ..subscription(id)
+    };
+    for s in [
+        routed("a", "slack", "events", "team:T1", Status::Active),
+        routed("b", "slack", "events", "team:T2", Status::Active),
+        routed("c", "slack", "events", "team:T1", Status::Active),
+        routed("d", "slack", "events", "team:T1", Status::Deleted),
+        routed("e", "slack", "other", "team:T1", Status::Active),
+        routed("f", "relay", "events", "team:T1", Status::Active),
+        routed("g", "slack", "events", "team:t1", Status::Active),
+        subscription("h"),
+    ] {
+        store.insert_subscription(s).await.unwrap();
+    }
+    let ids = |found: Vec<Subscription>| found.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    let found = store
+        .subscriptions_for_selector("slack", "events", "team:T1")
+        .await
+        .unwrap();
+    assert_eq!(
+        found[0].global,
+        routed("a", "slack", "events", "team:T1", Status::Active).global
+    );
+    assert_eq!(ids(found), ["a", "c"]);
+    assert!(
+        store
+            .subscriptions_for_selector("slack", "events", "team:T9")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A route set by a change, as activation does.
+    let change = Change {
+        global: Some(GlobalRoute {
+            key: "events".into(),
+            selector: "team:T9".into(),
+        }),
+        webhook_uri: Some("https://hooks.example.com/global-webhooks/slack/events".into()),
+        ..Change::default()
+    };
+    store.update_subscription("h", change).await.unwrap();
+    let h = store.subscription("h").await.unwrap().unwrap();
+    assert_eq!(
+        h.webhook_uri,
+        "https://hooks.example.com/global-webhooks/slack/events"
+    );
+    let found = store
+        .subscriptions_for_selector("github", "events", "team:T9")
+        .await
+        .unwrap();
+    assert_eq!(ids(found), ["h"]);
+}
+
+#[tokio::test]
+async fn commit_events_stores_events_of_several_subscriptions_or_none() {
+    let (_dir, store) = temp_store();
+    for id in ["a", "b"] {
+        store.insert_subscription(subscription(id)).await.unwrap();
+    }
+    let ids = store
+        .commit_events(vec![event("a", 1), event("b", 2)])
+        .await
+        .unwrap();
+    assert_eq!(ids, [1, 2]);
+    let unknown = store
+        .commit_events(vec![event("a", 3), event("nope", 4)])
+        .await;
+    assert!(
+        unknown.is_err(),
+        "an unknown subscription fails the whole commit"
+    );
+    let stored = store.events_after(0, 10).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|e| e.event.clone()).collect::<Vec<_>>(),
+        [event("a", 1), event("b", 2)]
+    );
+}
+
+#[tokio::test]
+async fn status_counts_count_each_status() {
+    let (_dir, store) = temp_store();
+    for (id, status) in [
+        ("a", Status::Active),
+        ("b", Status::Expired),
+        ("c", Status::Active),
+    ] {
+        store
+            .insert_subscription(Subscription {
+                status,
+                ..subscription(id)
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.status_counts().await.unwrap(),
+        [(Status::Active, 2), (Status::Expired, 1)]
     );
 }

@@ -19,7 +19,8 @@ pub(super) fn insert_subscription(conn: &Connection, s: &Subscription) -> StoreR
     }
     let sql = "INSERT INTO subscriptions (id, connector, event, parameters, credentials, \
         connector_parameters, state, status, webhook_uri, next_refresh_at, last_error, refresh_failures, \
-        created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        created_at, updated_at, global_webhook_key, global_webhook_selector) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
     let values = params![
         s.id,
         s.connector,
@@ -35,6 +36,8 @@ pub(super) fn insert_subscription(conn: &Connection, s: &Subscription) -> StoreR
         s.refresh_failures,
         s.created_at,
         s.updated_at,
+        s.global.as_ref().map(|g| &g.key),
+        s.global.as_ref().map(|g| &g.selector),
     ];
     conn.prepare_cached(sql)
         .and_then(|mut statement| statement.execute(values))
@@ -91,6 +94,13 @@ fn assignments(change: &Change) -> StoreResult<Vec<(&'static str, Box<dyn ToSql>
     if let Some(refresh_failures) = change.refresh_failures {
         set.push(("refresh_failures", Box::new(refresh_failures)));
     }
+    if let Some(global) = &change.global {
+        set.push(("global_webhook_key", Box::new(global.key.clone())));
+        set.push(("global_webhook_selector", Box::new(global.selector.clone())));
+    }
+    if let Some(uri) = &change.webhook_uri {
+        set.push(("webhook_uri", Box::new(uri.clone())));
+    }
     Ok(set)
 }
 
@@ -119,6 +129,14 @@ pub(super) fn commit_webhook(
         .collect::<StoreResult<Vec<i64>>>()?;
     append_log(conn, &commit.log)?;
     Ok(ids)
+}
+
+/// Stores events of any subscriptions; returns their ids in order.
+pub(super) fn commit_events(conn: &Connection, events: &[NewEvent]) -> StoreResult<Vec<i64>> {
+    events
+        .iter()
+        .map(|event| insert_event(conn, event))
+        .collect()
 }
 
 pub(super) fn set_cursor(conn: &Connection, name: &str, value: i64) -> StoreResult<()> {

@@ -182,6 +182,7 @@ fn v1_subscription_1() -> Subscription {
         next_refresh_at: Some(1_700_000_060_000),
         last_error: None,
         refresh_failures: 0,
+        global: None,
         created_at: 1_700_000_000_000,
         updated_at: 1_700_000_000_000,
     }

@@ -1,0 +1,3 @@
+export default async function handle({ data }) {
+  return { events: [{ type: 'created', record: { id: String(data.id) } }] }
+}

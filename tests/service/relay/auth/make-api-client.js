@@ -1,0 +1,1 @@
+export default ({ credentials }) => ({ baseUri: credentials.apiBaseUri, headers: { Authorization: `Bearer ${credentials.token}` } })

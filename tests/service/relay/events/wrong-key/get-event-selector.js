@@ -1,0 +1,3 @@
+export default async function getEventSelector() {
+  return { globalWebhookKey: 'no-such-webhook', globalWebhookEventSelector: 'x' }
+}
