@@ -73,16 +73,25 @@ export interface HandleArgs<P = JsonObject, S = JsonObject> extends MethodArgs<P
   headers: Record<string, string>
   /** The exact body text, for signature checks. */
   rawBody: string
+  /** The request's HTTP method (GET and HEAD reach handle too). */
+  method: string
+  /** This subscription's webhook URI (some signatures cover it: Trello, Twilio). */
+  webhookUri: string
 }
 export interface RecordEvent {
   type: 'created' | 'updated' | 'deleted'
   record: { id: string; [field: string]: unknown }
 }
+/** Any other event: listed as `{type, payload}`. */
+export interface PayloadEvent {
+  type: string
+  payload: unknown
+}
 export interface HandleResult<S = JsonObject> {
-  events?: Array<RecordEvent | JsonObject>
+  events?: Array<RecordEvent | PayloadEvent | JsonObject>
   /** The reply to the external app; 200 with no body when absent. */
   response?: { status?: number; headers?: Record<string, string>; data?: unknown }
-  /** Replaces the subscription's state. */
+  /** Replaces the subscription's state (during subscribe: subscribe's state is merged over it). */
   state?: S
 }
 
@@ -115,16 +124,29 @@ export interface GetEventSelectorResult {
   globalWebhookKey: string
   globalWebhookEventSelector: string
 }
+export interface GetEventSelectorArgs<P = JsonObject> {
+  apiClient: ApiClient
+  externalApiClient: ApiClient
+  credentials: JsonObject
+  connectorParameters: JsonObject
+  parameters: P
+}
 export interface GlobalWebhookHandleArgs {
   query: Record<string, string | string[]>
   data: any
   body: any
   headers: Record<string, string>
   rawBody: string
-  /** The connector's parameters. */
+  method: string
+  /** The global webhook's one URI. */
+  webhookUri: string
+  /** The connector's parameters (`serve --connector-parameters`); no connection is known here. */
   parameters: JsonObject
+  /** The same as `parameters`. */
+  connectorParameters: JsonObject
 }
 export interface GlobalWebhookHandleResult {
+  /** Each payload goes to every subscription whose getEventSelector gave this `selector`. */
   events?: Array<{ selector: string; payload: unknown }>
   response?: { status?: number; headers?: Record<string, string>; data?: unknown }
 }

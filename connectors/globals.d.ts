@@ -68,7 +68,11 @@ declare module '@integration-app/sdk' {
   export const IntegrationAppError: typeof MembraneError
   export class InternalError extends MembraneError {}
   export class BadRequestError extends MembraneError {}
-  export class ConnectionError extends MembraneError {}
+  export class ConnectionError extends MembraneError {
+    /** Set on errors thrown by apiClient for a non-2xx answer: what the app answered. A 404 or 410
+     * thrown from refresh makes the service re-create the subscription (or expire it). */
+    response?: { status: number; headers: Record<string, string>; data: unknown }
+  }
   export class ConfigurationError extends MembraneError {}
   export class ConcurrencyError extends MembraneError {}
   export class CustomCodeError extends MembraneError {}

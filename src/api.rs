@@ -35,6 +35,8 @@ pub enum ApiError {
     HandleFailed,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -46,7 +48,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Gone(_) => 410,
             ApiError::TooLarge(_) => 413,
-            ApiError::HandleFailed | ApiError::Store(_) => 500,
+            ApiError::HandleFailed | ApiError::Store(_) | ApiError::Internal(_) => 500,
             ApiError::Upstream { .. } => 502,
         }
     }
@@ -73,7 +75,9 @@ impl ApiError {
                 }
                 error["console"] = console.clone();
             }
-            ApiError::Store(_) => error["message"] = json!("internal error"),
+            ApiError::Store(_) | ApiError::Internal(_) => {
+                error["message"] = json!("internal error")
+            }
             _ => {}
         }
         json!({ "error": error })

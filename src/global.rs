@@ -82,8 +82,11 @@ pub async fn deliver<S: Store>(
     Ok(answer)
 }
 
-/// The events of each `{selector, payload}`, one per subscription with that selector. A payload
-/// shaped as a record event (`{type: created|updated|deleted, record: {id}}`) stays one.
+/// The events of each `{selector, payload}`, one per subscription with that selector, shaped as
+/// `handle`'s events are (a record event stays one; `{type, payload}` keeps its type). A delivery
+/// whose events reached no subscription at all is counted as unmatched and logged with its
+/// selectors; per-selector misses are normal (a connector may offer one event under several
+/// selectors, for the subscriptions that want it) and only logged at debug level.
 async fn route<S: Store>(
     app: &App<S>,
     connector_key: &str,
@@ -91,44 +94,34 @@ async fn route<S: Store>(
     routed: Vec<Routed>,
 ) -> Result<Vec<NewEvent>, ApiError> {
     let mut events = Vec::new();
-    for Routed { selector, payload } in routed {
+    let mut missed = Vec::new();
+    for (index, Routed { selector, payload }) in routed.iter().enumerate() {
         let subscriptions = app
             .store
-            .subscriptions_for_selector(connector_key, webhook, &selector)
+            .subscriptions_for_selector(connector_key, webhook, selector)
             .await?;
         if subscriptions.is_empty() {
-            tracing::warn!(connector = %connector_key, webhook, %selector,
-                "a global webhook event matched no subscription");
+            tracing::debug!(connector = %connector_key, webhook, %selector, "no subscription for a selector");
+            missed.push(selector.as_str());
         }
-        app.metrics
-            .global_event(connector_key, webhook, !subscriptions.is_empty());
-        let (kind, body) = shape(payload);
-        events.extend(subscriptions.iter().map(|s| NewEvent {
-            subscription_id: s.id.clone(),
-            connector: s.connector.clone(),
-            event: s.event.clone(),
-            kind: kind.clone(),
-            body: body.clone(),
-            received_at: now_millis(),
-        }));
+        for subscription in &subscriptions {
+            let event = ingress::new_event(subscription, index, payload, now_millis())
+                .map_err(|error| {
+                    tracing::warn!(connector = %connector_key, webhook, %error, "global webhook handle returned a bad payload");
+                    ApiError::HandleFailed
+                })?;
+            events.push(event);
+        }
+    }
+    if !routed.is_empty() {
+        let reached = !events.is_empty();
+        if !reached {
+            tracing::warn!(connector = %connector_key, webhook, selectors = ?missed,
+                "a global webhook delivery matched no subscription");
+        }
+        app.metrics.global_delivery(connector_key, webhook, reached);
     }
     Ok(events)
-}
-
-/// A payload is the subscription's event payload; one shaped as a record event
-/// (`{type: created|updated|deleted, record: {id, ...}}`) is stored as that record event.
-fn shape(payload: Value) -> (Option<String>, Value) {
-    let kind = payload
-        .get("type")
-        .and_then(Value::as_str)
-        .filter(|t| matches!(*t, "created" | "updated" | "deleted"));
-    let record = payload
-        .get("record")
-        .filter(|r| r.get("id").is_some_and(|id| !id.is_null()));
-    match (kind, record) {
-        (Some(kind), Some(record)) => (Some(kind.to_string()), record.clone()),
-        _ => (None, payload),
-    }
 }
 
 /// `events` of a global handle's result: an array of `{selector: string, payload}`.

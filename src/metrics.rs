@@ -15,8 +15,8 @@ pub struct Metrics {
     /// Per method: (count, total seconds).
     invocations: Mutex<BTreeMap<String, (u64, f64)>>,
     refreshes: Mutex<BTreeMap<&'static str, u64>>,
-    /// Global webhook events by (connector, webhook, routed or unmatched).
-    global_events: Mutex<BTreeMap<(String, String, &'static str), u64>>,
+    /// Global webhook deliveries by (connector, webhook, routed or unmatched).
+    global_deliveries: Mutex<BTreeMap<(String, String, &'static str), u64>>,
     events_stored: AtomicU64,
     events_delivered: AtomicU64,
 }
@@ -36,18 +36,18 @@ impl Metrics {
         }
     }
 
-    /// An event of a global webhook: routed to at least one subscription, or unmatched.
-    pub fn global_event(&self, connector: &str, webhook: &str, routed: bool) {
+    /// A delivery to a global webhook with events: some reached a subscription, or none did.
+    pub fn global_delivery(&self, connector: &str, webhook: &str, routed: bool) {
         let outcome = if routed { "routed" } else { "unmatched" };
-        if let Ok(mut map) = self.global_events.lock() {
+        if let Ok(mut map) = self.global_deliveries.lock() {
             *map.entry((connector.to_string(), webhook.to_string(), outcome))
                 .or_default() += 1;
         }
     }
 
-    /// Unmatched events of a global webhook since start.
+    /// Deliveries to a global webhook that matched no subscription, since start.
     pub fn unmatched(&self, connector: &str, webhook: &str) -> u64 {
-        self.global_events
+        self.global_deliveries
             .lock()
             .ok()
             .and_then(|m| {
@@ -107,16 +107,19 @@ impl Metrics {
                 "connector_refreshes_total{{outcome=\"{outcome}\"}} {count}"
             );
         }
-        let _ = writeln!(out, "# TYPE connector_global_webhook_events_total counter");
+        let _ = writeln!(
+            out,
+            "# TYPE connector_global_webhook_deliveries_total counter"
+        );
         for ((connector, webhook, outcome), count) in self
-            .global_events
+            .global_deliveries
             .lock()
             .map(|m| m.clone())
             .unwrap_or_default()
         {
             let _ = writeln!(
                 out,
-                "connector_global_webhook_events_total{{connector=\"{connector}\",webhook=\"{webhook}\",outcome=\"{outcome}\"}} {count}"
+                "connector_global_webhook_deliveries_total{{connector=\"{connector}\",webhook=\"{webhook}\",outcome=\"{outcome}\"}} {count}"
             );
         }
         let _ = writeln!(out, "# TYPE connector_subscriptions gauge");

@@ -927,7 +927,7 @@ async fn global_webhook_events_go_to_every_subscription_with_their_selector() {
     .await;
     assert_eq!(
         listed,
-        json!({ "globalWebhooks": [{ "key": "events", "name": "All events", "uri": hook_uri, "unmatchedEvents": 0 }] })
+        json!({ "globalWebhooks": [{ "key": "events", "name": "All events", "uri": hook_uri, "unmatchedDeliveries": 0 }] })
     );
 
     let mut ids = Vec::new();
@@ -1010,14 +1010,14 @@ async fn global_webhook_events_go_to_every_subscription_with_their_selector() {
         .unwrap();
     assert_eq!(reply.status(), 200);
     assert_eq!(events(&client, &service).await.len(), 3);
-    let unmatched = "connector_global_webhook_events_total{connector=\"relay\",webhook=\"events\",outcome=\"unmatched\"}";
+    let unmatched = "connector_global_webhook_deliveries_total{connector=\"relay\",webhook=\"events\",outcome=\"unmatched\"}";
     assert_eq!(metric(&client, &service, unmatched).await, Some(1.0));
     let (_, listed) = get(
         &client,
         format!("{}/api/connectors/relay/global-webhooks", service.url),
     )
     .await;
-    assert_eq!(listed["globalWebhooks"][0]["unmatchedEvents"], 1);
+    assert_eq!(listed["globalWebhooks"][0]["unmatchedDeliveries"], 1);
 
     // A deleted subscription gets no more; the route survives a restart.
     let deleted = client
@@ -1218,4 +1218,61 @@ async fn unsubscribing_a_hook_the_app_already_deleted_still_deletes() {
     assert_eq!(deleted.status(), 204);
     let (_, after) = get(&client, format!("{}/api/subscriptions/{id}", service.url)).await;
     assert_eq!(after["status"], "deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_runs_to_its_end_when_the_caller_hangs_up() {
+    let app = FakeApp::start(|r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/hooks") => Reply::json(201, r#"{"id":"hook-1"}"#),
+        ("POST", "/hooks/hook-1/renew") => Reply::json(200, "{}").after(Duration::from_millis(800)),
+        _ => Reply::json(404, "{}"),
+    });
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let parameters = json!({ "channel": "c1", "refreshInMs": 3_600_000 });
+    let (_, created) = create(&client, &service, &app, parameters).await;
+    let id = created["id"].as_str().unwrap();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let hung_up = impatient
+        .post(format!("{}/api/subscriptions/{id}/refresh", service.url))
+        .send()
+        .await;
+    assert!(
+        hung_up.is_err(),
+        "the caller gave up before the app answered"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let logs = loop {
+        let (_, logs) = get(
+            &client,
+            format!("{}/api/subscriptions/{id}/logs", service.url),
+        )
+        .await;
+        let refreshed = logs["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["method"] == "refresh");
+        if refreshed || Instant::now() > deadline {
+            break logs;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let refresh = logs["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["method"] == "refresh")
+        .unwrap_or_else(|| panic!("the refresh was dropped with the request: {logs}"));
+    assert_eq!(refresh["outcome"], "ok");
+    let (_, after) = get(&client, format!("{}/api/subscriptions/{id}", service.url)).await;
+    let next = after["nextRefreshTimestamp"].as_i64().unwrap();
+    assert!(
+        next > created["nextRefreshTimestamp"].as_i64().unwrap(),
+        "its result was stored"
+    );
 }

@@ -2,6 +2,8 @@
 //! the size limit, the bearer token on `/api/*`, and turning results and [`ApiError`]s into
 //! responses in one place.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -17,7 +19,7 @@ use crate::store::Store;
 type Reply = Response<Full<Bytes>>;
 
 /// Answers one request.
-pub async fn route<S: Store>(app: &App<S>, request: Request<Incoming>) -> Reply {
+pub async fn route<S: Store>(app: &Arc<App<S>>, request: Request<Incoming>) -> Reply {
     let path = request.uri().path().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let result = match segments.as_slice() {
@@ -56,7 +58,7 @@ pub async fn route<S: Store>(app: &App<S>, request: Request<Incoming>) -> Reply 
 }
 
 async fn api<S: Store>(
-    app: &App<S>,
+    app: &Arc<App<S>>,
     path: &[&str],
     request: Request<Incoming>,
 ) -> Result<Reply, ApiError> {
@@ -67,7 +69,9 @@ async fn api<S: Store>(
             let body = read_body(app, request).await?;
             let create: CreateRequest = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::BadRequest(format!("invalid subscription request: {e}")))?;
-            let subscription = lifecycle::create(app, create).await?;
+            let app = app.clone();
+            let subscription =
+                detached(async move { lifecycle::create(&app, create).await }).await?;
             Ok(json_reply(201, &subscription_view(&subscription)))
         }
         (&Method::GET, ["subscriptions"]) => list_subscriptions(app, &query).await,
@@ -76,11 +80,13 @@ async fn api<S: Store>(
             None => Err(ApiError::NotFound(format!("no subscription '{id}'"))),
         },
         (&Method::DELETE, ["subscriptions", id]) => {
-            lifecycle::delete(app, id).await?;
+            let (app, id) = (app.clone(), id.to_string());
+            detached(async move { lifecycle::delete(&app, &id).await }).await?;
             Ok(empty_reply(204))
         }
         (&Method::POST, ["subscriptions", id, "refresh"]) => {
-            let subscription = lifecycle::refresh(app, id).await?;
+            let (app, id) = (app.clone(), id.to_string());
+            let subscription = detached(async move { lifecycle::refresh(&app, &id).await }).await?;
             Ok(json_reply(200, &subscription_view(&subscription)))
         }
         (&Method::GET, ["subscriptions", id, "logs"]) => {
@@ -103,6 +109,19 @@ async fn api<S: Store>(
             path.join("/")
         ))),
     }
+}
+
+/// Runs a lifecycle operation to its end even if the caller hangs up: it calls the external app
+/// (a webhook created, a subscription renewed), so stopping half-way would orphan what it made
+/// there and leave no log.
+async fn detached<T: Send + 'static>(
+    work: impl Future<Output = Result<T, ApiError>> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::spawn(work).await.unwrap_or_else(|e| {
+        Err(ApiError::Internal(format!(
+            "the operation's task failed: {e}"
+        )))
+    })
 }
 
 async fn list_subscriptions<S: Store>(app: &App<S>, query: &str) -> Result<Reply, ApiError> {
@@ -133,7 +152,7 @@ async fn list_events<S: Store>(app: &App<S>, query: &str) -> Result<Reply, ApiEr
 }
 
 /// `GET /api/connectors/{key}/global-webhooks`: the URI to register in the external app for each
-/// of the connector's global webhooks, with the events that matched no subscription since start.
+/// of the connector's global webhooks, with the deliveries that matched no subscription since start.
 fn global_webhooks<S: Store>(app: &App<S>, key: &str) -> Result<Reply, ApiError> {
     let connector = crate::lifecycle::connector(app, key)?;
     let hooks: Vec<Value> = connector
@@ -144,7 +163,7 @@ fn global_webhooks<S: Store>(app: &App<S>, key: &str) -> Result<Reply, ApiError>
                 "key": hook.key,
                 "name": hook.name,
                 "uri": app.config.global_webhook_uri(key, &hook.key),
-                "unmatchedEvents": app.metrics.unmatched(key, &hook.key),
+                "unmatchedDeliveries": app.metrics.unmatched(key, &hook.key),
             })
         })
         .collect();

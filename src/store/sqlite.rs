@@ -3,6 +3,7 @@
 //! of connections on blocking threads (`readers.rs`). The schema and its migrations are in
 //! `schema.rs`; the SQL in `reads.rs` and `writes.rs`.
 
+mod cache;
 mod readers;
 mod reads;
 mod rows;
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
+use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
@@ -34,6 +36,7 @@ const READERS: usize = 4;
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
+    cache: Arc<Cache>,
 }
 
 impl SqliteStore {
@@ -49,9 +52,11 @@ impl SqliteStore {
             .map(|_| reader(path))
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(failed)?;
+        let cache = Arc::new(Cache::default());
         Ok(SqliteStore {
             readers: Readers::new(readers),
-            writer: Writer::start(Arc::new(Mutex::new(conn)))?,
+            writer: Writer::start(Arc::new(Mutex::new(conn)), cache.clone())?,
+            cache,
         })
     }
 
@@ -63,9 +68,11 @@ impl SqliteStore {
         schema::configure(&conn).map_err(failed)?;
         schema::migrate(&mut conn)?;
         let shared = Arc::new(Mutex::new(conn));
+        let cache = Arc::new(Cache::default());
         Ok(SqliteStore {
             readers: Readers::new(vec![shared.clone()]),
-            writer: Writer::start(shared)?,
+            writer: Writer::start(shared, cache.clone())?,
+            cache,
         })
     }
 
@@ -79,6 +86,7 @@ impl SqliteStore {
     /// Later calls fail with a [`StoreError`].
     pub async fn close(&self) {
         self.readers.close();
+        self.cache.close();
         if let Some(thread) = self.writer.stop() {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
@@ -116,16 +124,32 @@ impl Store for SqliteStore {
         subscription: Subscription,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         self.writer
-            .write(move |conn| writes::insert_subscription(conn, &subscription))
+            .write(Some(subscription.id.clone()), move |conn| {
+                writes::insert_subscription(conn, &subscription)
+            })
     }
 
     fn subscription(
         &self,
         id: &str,
     ) -> impl Future<Output = StoreResult<Option<Subscription>>> + Send {
+        let cached = self.cache.get(id);
+        let commits = self.cache.commits();
         let id = id.to_owned();
-        self.readers
-            .read(move |conn| reads::subscription(conn, &id))
+        let read = self
+            .readers
+            .read(move |conn| reads::subscription(conn, &id));
+        let cache = self.cache.clone();
+        async move {
+            if cached.is_some() {
+                return Ok(cached);
+            }
+            let row = read.await?;
+            if let Some(row) = &row {
+                cache.fill(commits, row);
+            }
+            Ok(row)
+        }
     }
 
     fn subscriptions(
@@ -144,16 +168,22 @@ impl Store for SqliteStore {
         change: Change,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         let id = id.to_owned();
-        self.writer
-            .write(move |conn| writes::update_subscription(conn, &id, &change, now_millis()))
+        self.writer.write(Some(id.clone()), move |conn| {
+            writes::update_subscription(conn, &id, &change, now_millis())
+        })
     }
 
     fn commit_webhook(
         &self,
         commit: WebhookCommit,
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send {
-        self.writer
-            .enqueue(move |conn| writes::commit_webhook(conn, &commit, now_millis()))
+        let touches = commit
+            .state
+            .as_ref()
+            .map(|_| commit.subscription_id.clone());
+        self.writer.enqueue(touches, move |conn| {
+            writes::commit_webhook(conn, &commit, now_millis())
+        })
     }
 
     fn commit_events(
@@ -161,7 +191,7 @@ impl Store for SqliteStore {
         events: Vec<NewEvent>,
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send {
         self.writer
-            .enqueue(move |conn| writes::commit_events(conn, &events))
+            .enqueue(None, move |conn| writes::commit_events(conn, &events))
     }
 
     fn subscriptions_for_selector(
@@ -182,7 +212,7 @@ impl Store for SqliteStore {
 
     fn append_log(&self, log: InvocationLog) -> impl Future<Output = StoreResult<()>> + Send {
         self.writer
-            .write(move |conn| writes::append_log(conn, &log))
+            .write(None, move |conn| writes::append_log(conn, &log))
     }
 
     fn cursor(&self, name: &str) -> impl Future<Output = StoreResult<Option<i64>>> + Send {
@@ -193,7 +223,7 @@ impl Store for SqliteStore {
     fn set_cursor(&self, name: &str, value: i64) -> impl Future<Output = StoreResult<()>> + Send {
         let name = name.to_owned();
         self.writer
-            .write(move |conn| writes::set_cursor(conn, &name, value))
+            .write(None, move |conn| writes::set_cursor(conn, &name, value))
     }
 
     fn logs(

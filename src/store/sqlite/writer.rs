@@ -8,10 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::cache::Cache;
+use super::reads;
 use crate::store::{StoreError, StoreResult};
 
 /// A connection shared between threads (the in-memory store's writer and reader are one).
@@ -19,6 +22,13 @@ pub(super) type Shared = Arc<Mutex<Connection>>;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// A job arriving within this long of the last commit finds the writer busy...
+const BUSY: Duration = Duration::from_millis(1);
+/// ... and waits this long before its batch commits, so that the writes of webhooks being handled
+/// meanwhile share its sync. Measured on one core (bench/webhooks.sh): 1 ms took group commit from
+/// ~1 to ~7 webhooks a sync and throughput up by ~60%; longer waits did no better. An idle service
+/// commits at once.
+const COMMIT_DELAY: Duration = Duration::from_millis(1);
 
 /// The writer thread's handle: the queue's sending end, the thread, its commit count.
 pub(super) struct Writer {
@@ -28,14 +38,14 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread that owns `conn` for writing.
-    pub(super) fn start(conn: Shared) -> StoreResult<Writer> {
+    /// Starts the thread that owns `conn` for writing, publishing committed rows to `cache`.
+    pub(super) fn start(conn: Shared, cache: Arc<Cache>) -> StoreResult<Writer> {
         let (queue, jobs) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
         let counter = commits.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(&conn, &jobs, &counter))
+            .spawn(move || run(&conn, &jobs, &counter, &cache))
             .map_err(|e| StoreError(format!("start the writer thread: {e}")))?;
         Ok(Writer {
             queue: RwLock::new(Some(queue)),
@@ -44,19 +54,21 @@ impl Writer {
         })
     }
 
-    /// Runs `work` in the next batch; resolves once that batch is durably committed.
-    pub(super) async fn write<R, F>(&self, work: F) -> StoreResult<R>
+    /// Runs `work` in the next batch; resolves once that batch is durably committed. `touches`:
+    /// the subscription whose row it may change, published to the cache after the commit.
+    pub(super) async fn write<R, F>(&self, touches: Option<String>, work: F) -> StoreResult<R>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
     {
-        self.enqueue(work).await
+        self.enqueue(touches, work).await
     }
 
     /// Queues `work` now, in call order, and returns the wait for its commit: a caller may let go
     /// of its own locks between the two.
     pub(super) fn enqueue<R, F>(
         &self,
+        touches: Option<String>,
         work: F,
     ) -> impl Future<Output = StoreResult<R>> + Send + use<R, F>
     where
@@ -66,6 +78,7 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         let sent = self.send(Box::new(Pending {
             work: Some(work),
+            touches,
             result: None,
             reply,
         }));
@@ -128,10 +141,13 @@ trait Job: Send {
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller once the batch's fate is known.
     fn answer(self: Box<Self>, batch: &StoreResult<()>);
+    /// The subscription whose row the write may change.
+    fn touches(&self) -> Option<&str>;
 }
 
 struct Pending<R, F> {
     work: Option<F>,
+    touches: Option<String>,
     result: Option<StoreResult<R>>,
     reply: oneshot::Sender<StoreResult<R>>,
 }
@@ -161,21 +177,52 @@ where
         // The caller may have stopped waiting; its write stands all the same.
         let _ = self.reply.send(result);
     }
+
+    fn touches(&self) -> Option<&str> {
+        self.touches.as_deref()
+    }
 }
 
 /// The writer thread: one batch per wake-up until every sender is gone.
-fn run(conn: &Shared, jobs: &Receiver<Box<dyn Job>>, commits: &AtomicU64) {
+fn run(conn: &Shared, jobs: &Receiver<Box<dyn Job>>, commits: &AtomicU64, cache: &Cache) {
+    let mut last_commit: Option<Instant> = None;
     while let Ok(first) = jobs.recv() {
+        if last_commit.is_some_and(|at| at.elapsed() < BUSY) {
+            // Under load: let the webhooks being handled now join this batch and its one sync.
+            std::thread::sleep(COMMIT_DELAY);
+        }
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
-        let outcome = run_batch(&lock(conn), &mut batch);
+        let conn = lock(conn);
+        let outcome = run_batch(&conn, &mut batch);
+        let mut touched: Vec<String> = batch
+            .iter()
+            .filter_map(|job| job.touches().map(str::to_string))
+            .collect();
+        touched.sort();
+        touched.dedup();
         match &outcome {
-            Ok(()) => _ = commits.fetch_add(1, Ordering::SeqCst),
-            Err(error) => tracing::error!(%error, jobs = batch.len(), "store write batch failed"),
+            Ok(()) => {
+                commits.fetch_add(1, Ordering::SeqCst);
+                let rows = touched
+                    .into_iter()
+                    .map(|id| {
+                        let row = reads::subscription(&conn, &id).ok().flatten();
+                        (id, row)
+                    })
+                    .collect();
+                cache.committed(rows);
+            }
+            Err(error) => {
+                cache.forget(&touched);
+                tracing::error!(%error, jobs = batch.len(), "store write batch failed");
+            }
         }
+        drop(conn);
         for job in batch {
             job.answer(&outcome);
         }
+        last_commit = Some(Instant::now());
     }
 }
 

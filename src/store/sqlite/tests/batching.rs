@@ -54,7 +54,7 @@ async fn a_failing_write_spares_the_rest_of_its_batch() {
     // Hold the writer inside a batch so that everything below queues up for the next one.
     let (started, running) = tokio::sync::oneshot::channel();
     let (release, gate) = std::sync::mpsc::channel::<()>();
-    let mut blocker = Box::pin(store.writer.write(move |_| {
+    let mut blocker = Box::pin(store.writer.write(None, move |_| {
         let _ = started.send(());
         let _ = gate.recv();
         Ok(())

@@ -34,7 +34,7 @@ async fn open_creates_the_directory_and_a_wal_file_at_the_current_version() {
     };
     let full_with_foreign_keys = (2, 1);
     assert_eq!(
-        store.writer.write(settings).await.unwrap(),
+        store.writer.write(None, settings).await.unwrap(),
         full_with_foreign_keys
     );
     assert_eq!(
