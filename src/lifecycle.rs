@@ -69,10 +69,19 @@ pub async fn create<S: Store>(
     };
     app.store.insert_subscription(subscription.clone()).await?;
     if event.kind == EventKind::GlobalWebhook {
-        let (method, route, console) = event_selector(app, &connector, &subscription).await?;
-        let route = match route {
+        let selected = event_selector(app, &connector, &subscription).await?;
+        let route = match selected.route {
             Ok(route) => route,
-            Err(error) => return Err(fail(app, &mut subscription, method, error, &console).await),
+            Err(error) => {
+                return Err(fail(
+                    app,
+                    &subscription,
+                    selected.method,
+                    error,
+                    &selected.console,
+                )
+                .await);
+            }
         };
         subscription.webhook_uri = app
             .config
@@ -110,7 +119,7 @@ pub async fn create<S: Store>(
             }
             activated
         }
-        Err(error) => Err(fail(app, &mut subscription, "subscribe", error, &outcome.console).await),
+        Err(error) => Err(fail(app, &subscription, "subscribe", error, &outcome.console).await),
     }
 }
 
@@ -124,7 +133,7 @@ fn subscribe_args(s: &Subscription) -> Value {
 /// returns the 502 that tells the platform why.
 async fn fail<S: Store>(
     app: &App<S>,
-    subscription: &mut Subscription,
+    subscription: &Subscription,
     method: &str,
     error: InvokeError,
     console: &[runtime::LogEntry],
@@ -142,7 +151,6 @@ async fn fail<S: Store>(
     {
         return stored.into();
     }
-    subscription.status = Status::Failed;
     upstream(method, error, console)
 }
 
@@ -153,14 +161,7 @@ async fn event_selector<S: Store>(
     app: &App<S>,
     connector: &Arc<Connector>,
     subscription: &Subscription,
-) -> Result<
-    (
-        &'static str,
-        Result<GlobalRoute, InvokeError>,
-        Vec<runtime::LogEntry>,
-    ),
-    ApiError,
-> {
+) -> Result<Selected, ApiError> {
     let event = &connector.events[&subscription.event];
     let Some(method) = ["getEventSelector", "getEventsSelector"]
         .into_iter()
@@ -171,7 +172,11 @@ async fn event_selector<S: Store>(
              (events/{}/get-event-selector.js)",
             event.key, event.key
         ));
-        return Ok(("getEventSelector", Err(error), Vec::new()));
+        return Ok(Selected {
+            method: "getEventSelector",
+            route: Err(error),
+            console: Vec::new(),
+        });
     };
     let args = json!({ "parameters": subscription.parameters, "credentials": subscription.credentials,
         "connectorParameters": subscription.connector_parameters });
@@ -200,7 +205,18 @@ async fn event_selector<S: Store>(
         }
         Ok(GlobalRoute { key, selector })
     });
-    Ok((method, route, outcome.console))
+    Ok(Selected {
+        method,
+        route,
+        console: outcome.console,
+    })
+}
+
+/// What `getEventSelector` gave: the route, or why not, with what a 502 names.
+struct Selected {
+    method: &'static str,
+    route: Result<GlobalRoute, InvokeError>,
+    console: Vec<runtime::LogEntry>,
 }
 
 /// Makes the subscription active with `state` merged (shallow) over the state it has now: a
@@ -382,7 +398,20 @@ async fn recreate<S: Store>(
     };
     let lock = app.lock_of(&id);
     let _guard = lock.lock().await;
-    let current = existing(app, &id).await?;
+    let current = match existing(app, &id).await {
+        Err(ApiError::Gone(gone)) => {
+            // Deleted while re-created: remove what subscribe just made, as delete would have.
+            if let Some(Ok(result)) = attempt.as_ref().map(|a| &a.result) {
+                let mut made = subscription.clone();
+                let state = result.get("state").filter(|s| s.is_object());
+                made.state = merge_state(Some(made.state), state.cloned().unwrap_or(json!({})));
+                let args = method_args(&made);
+                let _ = invoke(app, connector, &made, "unsubscribe", args).await;
+            }
+            return Err(ApiError::Gone(gone));
+        }
+        other => other?,
+    };
     let lost = format!("the external app no longer knows this subscription ({lost})");
     let (change, outcome) = match attempt.map(|a| a.result) {
         Some(Ok(result)) => {
