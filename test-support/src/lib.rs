@@ -1,6 +1,7 @@
 //! A fake external app for tests: a real HTTP/1.1 server on 127.0.0.1 that records every request
 //! and answers through a handler the test provides. It runs on its own thread with its own tokio
-//! runtime, so it serves whatever runtime (or none) the test itself uses.
+//! runtime, so it serves whatever runtime (or none) the test itself uses; each handler call runs on
+//! a blocking thread of its own, so requests are answered concurrently.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -182,7 +183,11 @@ async fn answer(
         body,
     };
     requests.lock().unwrap().push(recorded.clone());
-    let reply = handler(&recorded);
+    // On a blocking thread: a handler may wait (a handshake through `call_blocking`) while the
+    // service, handling that handshake, calls this app again.
+    let reply = tokio::task::spawn_blocking(move || handler(&recorded))
+        .await
+        .unwrap_or_else(|_| Reply::text(500, "the fake app's handler panicked"));
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
