@@ -21,6 +21,12 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("subscription {0} was deleted")]
     Gone(String),
+    /// The request cannot run now (the subscription is being re-created).
+    #[error("{0}")]
+    Conflict(String),
+    /// The external app lost the subscription and it could not be re-created.
+    #[error("{0}")]
+    Expired(String),
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
     /// A connector method failed where the caller must know why (subscribe, unsubscribe, refresh).
@@ -47,6 +53,8 @@ impl ApiError {
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Gone(_) => 410,
+            ApiError::Conflict(_) => 409,
+            ApiError::Expired(_) => 502,
             ApiError::TooLarge(_) => 413,
             ApiError::HandleFailed | ApiError::Store(_) | ApiError::Internal(_) => 500,
             ApiError::Upstream { .. } => 502,
@@ -71,7 +79,7 @@ impl ApiError {
                 if let InvokeError::Exception(e) = failure.as_ref()
                     && let Some(answer) = e.data.as_ref().and_then(|d| d.get("data"))
                 {
-                    error["response"] = answer.clone();
+                    error["response"] = excerpt(answer);
                 }
                 error["console"] = console.clone();
             }
@@ -82,6 +90,22 @@ impl ApiError {
         }
         json!({ "error": error })
     }
+}
+
+/// Larger upstream answers are cut to this many bytes of their JSON text in a 502.
+const RESPONSE_EXCERPT: usize = 4096;
+
+/// The external app's answer as a 502 shows it: whole when small, else the start of its text.
+fn excerpt(answer: &Value) -> Value {
+    let text = answer.to_string();
+    if text.len() <= RESPONSE_EXCERPT {
+        return answer.clone();
+    }
+    let mut end = RESPONSE_EXCERPT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    json!(format!("{}… ({} bytes in all)", &text[..end], text.len()))
 }
 
 /// A subscription as the API shows it.
@@ -97,6 +121,7 @@ pub fn subscription_view(s: &Subscription) -> Value {
         "nextRefreshTimestamp": s.next_refresh_at,
         "lastError": s.last_error,
         "refreshFailures": s.refresh_failures,
+        "recreateFailures": s.recreate_failures,
         "createdAt": s.created_at,
         "updatedAt": s.updated_at,
     })

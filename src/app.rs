@@ -65,6 +65,13 @@ pub struct App<S> {
     /// sequence number: the next invocation (under the subscription's lock) must see them.
     pending_states: Mutex<HashMap<String, (u64, Value)>>,
     next_pending: AtomicU64,
+    /// Lifecycle operations running detached from their request (shutdown waits for them).
+    operations: AtomicU64,
+    operations_done: Notify,
+    /// Round-robin over the global webhooks' warm sandboxes, one per JS worker.
+    pub global_turn: std::sync::atomic::AtomicUsize,
+    /// Subscriptions being re-created right now (their lock released meanwhile).
+    recreating: Mutex<std::collections::HashSet<String>>,
 }
 
 impl<S: Store> App<S> {
@@ -80,6 +87,10 @@ impl<S: Store> App<S> {
             metrics: Metrics::default(),
             pending_states: Mutex::new(HashMap::new()),
             next_pending: AtomicU64::new(0),
+            recreating: Mutex::new(std::collections::HashSet::new()),
+            global_turn: std::sync::atomic::AtomicUsize::new(0),
+            operations: AtomicU64::new(0),
+            operations_done: Notify::new(),
         })
     }
 
@@ -127,6 +138,48 @@ impl<S: Store> App<S> {
         }
     }
 
+    /// Forgets any pending state of `id`: called holding its lock, after a state write awaited to
+    /// durability (refresh, activation, re-creation). That write was queued after the webhook
+    /// commit the pending state belongs to, so the store now has both, the write's state last.
+    pub fn forget_pending_state(&self, id: &str) {
+        if let Ok(mut pending) = self.pending_states.lock() {
+            pending.remove(id);
+        }
+    }
+
+    /// Counts a lifecycle operation until the guard drops, so that shutdown can wait for it.
+    pub fn operation(self: &Arc<Self>) -> Operation<S> {
+        self.operations.fetch_add(1, Ordering::SeqCst);
+        Operation { app: self.clone() }
+    }
+
+    /// Waits until no lifecycle operation runs (or `limit` passes).
+    pub async fn operations_finished(&self, limit: std::time::Duration) {
+        let wait = async {
+            loop {
+                let done = self.operations_done.notified();
+                if self.operations.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                done.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
+    }
+
+    /// Marks `id` as being re-created; `None` if it already is. The mark goes with the guard.
+    pub fn start_recreating(&self, id: &str) -> Option<Recreating<'_, S>> {
+        let mut set = self.recreating.lock().ok()?;
+        set.insert(id.to_string()).then(|| Recreating {
+            app: self,
+            id: id.to_string(),
+        })
+    }
+
+    pub fn is_recreating(&self, id: &str) -> bool {
+        self.recreating.lock().is_ok_and(|set| set.contains(id))
+    }
+
     /// The lock that serialises state-changing invocations of subscription `id`.
     pub fn lock_of(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let Ok(mut locks) = self.locks.lock() else {
@@ -141,6 +194,32 @@ impl<S: Store> App<S> {
         let lock = Arc::new(tokio::sync::Mutex::new(()));
         locks.insert(id.to_string(), Arc::downgrade(&lock));
         lock
+    }
+}
+
+/// A lifecycle operation in progress ([`App::operation`]).
+pub struct Operation<S: Store> {
+    app: Arc<App<S>>,
+}
+
+impl<S: Store> Drop for Operation<S> {
+    fn drop(&mut self) {
+        self.app.operations.fetch_sub(1, Ordering::SeqCst);
+        self.app.operations_done.notify_waiters();
+    }
+}
+
+/// A subscription being re-created; dropping it ends the mark.
+pub struct Recreating<'a, S: Store> {
+    app: &'a App<S>,
+    id: String,
+}
+
+impl<S: Store> Drop for Recreating<'_, S> {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.app.recreating.lock() {
+            set.remove(&self.id);
+        }
     }
 }
 

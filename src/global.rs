@@ -17,10 +17,12 @@ use crate::ingress::{self, Delivery, Reply};
 use crate::lifecycle::connector;
 use crate::store::{NewEvent, Store};
 
-/// One `{selector, payload}` of a global handle's result.
+/// One `{selector, type?, payload}` of a global handle's result.
 #[derive(Debug)]
 struct Routed {
     selector: String,
+    /// The event's type, when the handle gives one beside the payload.
+    kind: Option<String>,
     payload: Value,
 }
 
@@ -54,8 +56,14 @@ pub async fn deliver<S: Store>(
             method: "handle".to_string(),
         },
         args,
-        // Its own warm sandbox: it runs no connection's code and holds no connection's data.
-        subscription: Some(format!("global-webhooks/{connector_key}/{webhook}")),
+        // Warm sandboxes of its own, taken in turn so that deliveries spread over the JS workers:
+        // it runs no connection's code and holds no connection's data.
+        subscription: Some(format!(
+            "global-webhooks/{connector_key}/{webhook}#{}",
+            app.global_turn
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                % app.runtime.workers()
+        )),
         timeout: None,
         data_from_raw_body,
     };
@@ -82,8 +90,10 @@ pub async fn deliver<S: Store>(
     Ok(answer)
 }
 
-/// The events of each `{selector, payload}`, one per subscription with that selector, shaped as
-/// `handle`'s events are (a record event stays one; `{type, payload}` keeps its type). A delivery
+/// The events of each `{selector, payload}`, one per subscription with that selector: the payload
+/// as it is (of the routed event's `type` when it has one), or, when the payload is shaped as a
+/// record event (`{type: created|updated|deleted, record: {id}}`), that record event. No payload
+/// fails the delivery: it is the app's data, stored as given. A delivery
 /// whose events reached no subscription at all is counted as unmatched and logged with its
 /// selectors; per-selector misses are normal (a connector may offer one event under several
 /// selectors, for the subscriptions that want it) and only logged at debug level.
@@ -95,7 +105,12 @@ async fn route<S: Store>(
 ) -> Result<Vec<NewEvent>, ApiError> {
     let mut events = Vec::new();
     let mut missed = Vec::new();
-    for (index, Routed { selector, payload }) in routed.iter().enumerate() {
+    for Routed {
+        selector,
+        kind,
+        payload,
+    } in &routed
+    {
         let subscriptions = app
             .store
             .subscriptions_for_selector(connector_key, webhook, selector)
@@ -104,14 +119,15 @@ async fn route<S: Store>(
             tracing::debug!(connector = %connector_key, webhook, %selector, "no subscription for a selector");
             missed.push(selector.as_str());
         }
-        for subscription in &subscriptions {
-            let event = ingress::new_event(subscription, index, payload, now_millis())
-                .map_err(|error| {
-                    tracing::warn!(connector = %connector_key, webhook, %error, "global webhook handle returned a bad payload");
-                    ApiError::HandleFailed
-                })?;
-            events.push(event);
-        }
+        let (kind, body) = shape(kind, payload);
+        events.extend(subscriptions.iter().map(|s| NewEvent {
+            subscription_id: s.id.clone(),
+            connector: s.connector.clone(),
+            event: s.event.clone(),
+            kind: kind.clone(),
+            body: body.clone(),
+            received_at: now_millis(),
+        }));
     }
     if !routed.is_empty() {
         let reached = !events.is_empty();
@@ -122,6 +138,28 @@ async fn route<S: Store>(
         app.metrics.global_delivery(connector_key, webhook, reached);
     }
     Ok(events)
+}
+
+/// The stored kind and body of a routed payload.
+fn shape(kind: &Option<String>, payload: &Value) -> (Option<String>, Value) {
+    let record_kind = payload
+        .get("type")
+        .and_then(Value::as_str)
+        .filter(|t| matches!(*t, "created" | "updated" | "deleted"));
+    let record = payload
+        .get("record")
+        .filter(|r| r.get("id").is_some_and(|id| !id.is_null()));
+    let is_record_kind = |k: &str| matches!(k, "created" | "updated" | "deleted");
+    match (record_kind, record) {
+        (Some(record_kind), Some(record)) => (Some(record_kind.to_string()), record.clone()),
+        // `{selector, type: 'created', payload: {id, ...}}`: the payload is the record.
+        _ => match kind.as_deref() {
+            Some(k) if is_record_kind(k) && payload.get("id").is_none_or(Value::is_null) => {
+                (None, payload.clone())
+            }
+            _ => (kind.clone(), payload.clone()),
+        },
+    }
 }
 
 /// `events` of a global handle's result: an array of `{selector: string, payload}`.
@@ -149,7 +187,15 @@ fn routed_events(result: &Value) -> Result<Vec<Routed>, InvokeError> {
                 }
             };
             let payload = event.get("payload").cloned().unwrap_or(Value::Null);
-            Ok(Routed { selector, payload })
+            let kind = event
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            Ok(Routed {
+                selector,
+                kind,
+                payload,
+            })
         })
         .collect()
 }
@@ -157,6 +203,36 @@ fn routed_events(result: &Value) -> Result<Vec<Routed>, InvokeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payloads_are_stored_as_given_or_as_the_record_they_carry() {
+        let message = json!({ "type": "message", "text": "hi" });
+        assert_eq!(shape(&None, &message), (None, message.clone()));
+        assert_eq!(
+            shape(&Some("message".into()), &message),
+            (Some("message".into()), message.clone())
+        );
+        let record = json!({ "type": "created", "record": { "id": "C1:1.0", "text": "hi" } });
+        assert_eq!(
+            shape(&None, &record),
+            (
+                Some("created".into()),
+                json!({ "id": "C1:1.0", "text": "hi" })
+            )
+        );
+        let with_id = json!({ "id": "7" });
+        assert_eq!(
+            shape(&Some("updated".into()), &with_id),
+            (Some("updated".into()), with_id.clone())
+        );
+        // A record type without a record: stored as a payload, never failing the delivery.
+        let no_record = json!({ "type": "deleted", "text": "no id" });
+        assert_eq!(shape(&None, &no_record), (None, no_record.clone()));
+        assert_eq!(
+            shape(&Some("deleted".into()), &no_record),
+            (None, no_record.clone())
+        );
+    }
 
     #[test]
     fn routed_events_need_an_array_of_selectors() {

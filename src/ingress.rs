@@ -4,6 +4,7 @@
 //! sent; the response is the method's `response`, else 200. Invocations of one subscription run one
 //! at a time, so no state update is lost.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use runtime::InvokeError;
@@ -31,11 +32,13 @@ pub struct Reply {
 
 /// Handles one delivery to subscription `id`.
 pub async fn deliver<S: Store>(
-    app: &App<S>,
+    app: &Arc<App<S>>,
     id: &str,
     delivery: Delivery,
 ) -> Result<Reply, ApiError> {
     let data = parse_body(&delivery)?;
+    // Until its commit is queued: group commit waits for webhooks being handled.
+    let coming = app.store.expect_commit();
     let lock = app.lock_of(id);
     let guard = lock.lock().await;
     let subscription = match app.subscription(id).await? {
@@ -91,11 +94,19 @@ pub async fn deliver<S: Store>(
     // Queued now, in order; the lock goes before the sync, so the next webhook of this
     // subscription runs while this one is made durable (their commits then share a sync).
     let committed = app.store.commit_webhook(commit);
-    drop(guard);
-    let outcome = committed.await;
-    if let Some(seq) = pending {
-        app.clear_pending_state(id, seq);
-    }
+    drop((guard, coming));
+    // Waited for in a task of its own, which then forgets the pending state: a caller hanging up
+    // must not leave a pending state behind to shadow later writes.
+    let (owner, id) = (app.clone(), id.to_string());
+    let outcome = tokio::spawn(async move {
+        let outcome = committed.await;
+        if let Some(seq) = pending {
+            owner.clear_pending_state(&id, seq);
+        }
+        outcome
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the commit's task failed: {e}")))?;
     outcome?;
     app.metrics.stored(stored);
     if stored > 0 {
@@ -211,7 +222,7 @@ fn events_of(s: &Subscription, result: &Value) -> Result<Vec<NewEvent>, InvokeEr
         .collect()
 }
 
-pub(crate) fn new_event(
+fn new_event(
     s: &Subscription,
     index: usize,
     event: &Value,

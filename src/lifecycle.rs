@@ -64,6 +64,7 @@ pub async fn create<S: Store>(
         last_error: None,
         refresh_failures: 0,
         global: None,
+        recreate_failures: 0,
         created_at: now,
         updated_at: now,
     };
@@ -139,15 +140,23 @@ async fn fail<S: Store>(
     console: &[runtime::LogEntry],
 ) -> ApiError {
     tracing::warn!(subscription = %subscription.id, connector = %subscription.connector, %error, "{method} failed");
+    let lock = app.lock_of(&subscription.id);
+    let _guard = lock.lock().await;
+    // Deleted meanwhile: it stays deleted.
+    let still_pending = match app.subscription(&subscription.id).await {
+        Ok(current) => current.is_some_and(|s| s.status == Status::Pending),
+        Err(stored) => return stored.into(),
+    };
     let change = Change {
         status: Some(Status::Failed),
         last_error: Some(Some(error.to_string())),
         ..Change::default()
     };
-    if let Err(stored) = app
-        .store
-        .update_subscription(&subscription.id, change)
-        .await
+    if still_pending
+        && let Err(stored) = app
+            .store
+            .update_subscription(&subscription.id, change)
+            .await
     {
         return stored.into();
     }
@@ -219,6 +228,36 @@ struct Selected {
     console: Vec<runtime::LogEntry>,
 }
 
+/// At start, before serving: subscriptions left `pending` by a process that stopped while their
+/// `subscribe` ran (a crash, a kill) become `failed`, saying so, instead of pending forever.
+pub async fn fail_interrupted<S: Store>(app: &App<S>) -> Result<(), ApiError> {
+    loop {
+        let pending = app
+            .store
+            .subscriptions_with_status(Status::Pending, 100)
+            .await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        for subscription in pending {
+            tracing::warn!(subscription = %subscription.id, connector = %subscription.connector,
+                "the service stopped while this subscription was being created; marking it failed");
+            let change = Change {
+                status: Some(Status::Failed),
+                last_error: Some(Some(
+                    "the service stopped while subscribe ran: whatever it made in the app may remain \
+                     (check the app); create a new subscription"
+                        .to_string(),
+                )),
+                ..Change::default()
+            };
+            app.store
+                .update_subscription(&subscription.id, change)
+                .await?;
+        }
+    }
+}
+
 /// Makes the subscription active with `state` merged (shallow) over the state it has now: a
 /// handshake that reached `handle` while `subscribe` ran (a secret learned there) survives beside
 /// what `subscribe` returns (the id from the create call). Holds the subscription's lock, so no
@@ -253,6 +292,7 @@ async fn activate<S: Store>(
     app.store
         .update_subscription(&subscription.id, change)
         .await?;
+    app.forget_pending_state(&subscription.id);
     if next_refresh_at.is_some() {
         app.refresh_wakeup.notify_one();
     }
@@ -307,9 +347,14 @@ pub async fn refresh<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, A
     let lock = app.lock_of(id);
     let guard = lock.lock().await;
     let subscription = existing(app, id).await?;
+    if app.is_recreating(id) {
+        return Err(ApiError::Conflict(format!(
+            "subscription {id} is being re-created (the app had lost it); refresh it once that is done"
+        )));
+    }
     if subscription.status != Status::Active {
         return Err(ApiError::BadRequest(format!(
-            "subscription {id} is {}; only active subscriptions are refreshed",
+            "subscription {id} is {}; only active subscriptions are refreshed (create a new one instead)",
             subscription.status.as_str()
         )));
     }
@@ -337,12 +382,17 @@ pub async fn refresh<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, A
             next_refresh_at: Some(refresh_time(&result)),
             last_error: Some(None),
             refresh_failures: Some(0),
+            recreate_failures: Some(0),
             ..Change::default()
         },
         Err(error) if error.is_not_found() => {
-            // The lock goes: re-creating may take a handshake that must reach `handle`.
+            // Marked first, so no other refresh starts a second re-creation; then the lock goes:
+            // re-creating may take a handshake that must reach `handle`.
+            let mark = app.start_recreating(id);
             drop(guard);
-            return recreate(app, &connector, subscription, error).await;
+            let result = recreate(app, &connector, subscription, error).await;
+            drop(mark);
+            return result;
         }
         Err(error) => {
             app.store
@@ -357,20 +407,30 @@ pub async fn refresh<S: Store>(app: &App<S>, id: &str) -> Result<Subscription, A
         }
     };
     app.store.update_subscription(id, change).await?;
+    app.forget_pending_state(id);
     app.refresh_wakeup.notify_one();
     app.metrics.refresh("ok");
     existing(app, id).await
 }
 
-/// Consecutive failures after which a subscription the external app lost, and that could not
-/// be re-created, is given up as `expired`.
-const RECREATE_ATTEMPTS: u32 = 5;
+/// Attempts at re-creating a subscription the external app lost before it is given up as
+/// `expired`: with [`recreate_backoff_millis`] between them, about an hour in all.
+const RECREATE_ATTEMPTS: u32 = 8;
+
+/// 30 s, 1 min, 2 min ... up to 1 h between failed re-creations: an outage of the app's API
+/// should not expire a subscription for good.
+fn recreate_backoff_millis(failures: u32) -> Millis {
+    30_000i64
+        .saturating_mul(1i64 << failures.saturating_sub(1).min(20))
+        .min(3_600_000)
+}
 
 /// The external app no longer knows the subscription (its refresh failed with 404 or 410): runs
 /// `subscribe` again with the same webhook URI and parameters, and merges its state over the old
-/// one. A failed attempt is retried with the refresh backoff, [`RECREATE_ATTEMPTS`] times in all;
-/// an event without `subscribe`, or the last failure, leaves the subscription `expired`, which the
-/// API shows with the reason in `lastError` and `/metrics` counts. Nothing dies silently.
+/// one. A failed attempt is retried with [`recreate_backoff_millis`], [`RECREATE_ATTEMPTS`] times
+/// in all; an event without `subscribe`, or the last failure, leaves the subscription `expired`,
+/// which the API shows with the reason in `lastError` and `/metrics` counts. Nothing dies
+/// silently. The caller has marked the subscription as being re-created and released its lock.
 async fn recreate<S: Store>(
     app: &App<S>,
     connector: &Arc<Connector>,
@@ -406,49 +466,84 @@ async fn recreate<S: Store>(
                 let state = result.get("state").filter(|s| s.is_object());
                 made.state = merge_state(Some(made.state), state.cloned().unwrap_or(json!({})));
                 let args = method_args(&made);
-                let _ = invoke(app, connector, &made, "unsubscribe", args).await;
+                if let Ok(outcome) = invoke(app, connector, &made, "unsubscribe", args).await
+                    && let Err(error) = outcome.result
+                {
+                    tracing::warn!(subscription = %id, %error, "could not remove what the re-creation made");
+                }
             }
             return Err(ApiError::Gone(gone));
         }
         other => other?,
     };
     let lost = format!("the external app no longer knows this subscription ({lost})");
-    let (change, outcome) = match attempt.map(|a| a.result) {
-        Some(Ok(result)) => {
+    let attempts = current.recreate_failures + 1;
+    let (change, outcome, failure) = match attempt {
+        Some(Outcome {
+            result: Ok(result), ..
+        }) => {
             let state = result.get("state").cloned().filter(|s| !s.is_null());
             let change = Change {
                 state: Some(merge_state(Some(current.state), state.unwrap_or(json!({})))),
                 next_refresh_at: Some(refresh_time(&result)),
                 last_error: Some(None),
                 refresh_failures: Some(0),
+                recreate_failures: Some(0),
                 ..Change::default()
             };
             tracing::info!(subscription = %id, "re-created");
-            (change, "recreated")
+            (change, "recreated", None)
         }
-        Some(Err(error)) if current.refresh_failures + 1 < RECREATE_ATTEMPTS => {
-            let why = format!("{lost}; re-creating it failed: {error}");
-            (retry_later(&current, why), "error")
+        Some(Outcome {
+            result: Err(error),
+            console,
+            ..
+        }) if attempts < RECREATE_ATTEMPTS => {
+            let change = Change {
+                next_refresh_at: Some(Some(now_millis() + recreate_backoff_millis(attempts))),
+                last_error: Some(Some(format!(
+                    "{lost}; re-creating it failed (attempt {attempts} of {RECREATE_ATTEMPTS}, retried later): {error}"
+                ))),
+                recreate_failures: Some(attempts),
+                ..Change::default()
+            };
+            (
+                change,
+                "error",
+                Some(upstream("subscribe", error, &console)),
+            )
         }
         failed => {
             let why = match failed {
-                Some(Err(error)) => format!("re-creating it failed: {error}"),
-                _ => "its event has no subscribe to re-create it".to_string(),
+                Some(Outcome {
+                    result: Err(error), ..
+                }) => format!("re-creating it failed {RECREATE_ATTEMPTS} times, the last: {error}"),
+                _ => "its event has no subscribe to re-create it (register its webhookUri in the app again, or create a new subscription)".to_string(),
             };
             tracing::warn!(subscription = %id, %lost, %why, "expired");
+            let message = format!("expired: {lost}; {why}");
             let change = Change {
                 status: Some(Status::Expired),
                 next_refresh_at: Some(None),
-                last_error: Some(Some(format!("expired: {lost}; {why}"))),
+                last_error: Some(Some(message.clone())),
+                recreate_failures: Some(attempts),
                 ..Change::default()
             };
-            (change, "expired")
+            (
+                change,
+                "expired",
+                Some(ApiError::Expired(format!("subscription {id} {message}"))),
+            )
         }
     };
     app.store.update_subscription(&id, change).await?;
+    app.forget_pending_state(&id);
     app.refresh_wakeup.notify_one();
     app.metrics.refresh(outcome);
-    existing(app, &id).await
+    match failure {
+        Some(error) => Err(error),
+        None => existing(app, &id).await,
+    }
 }
 
 /// The change that schedules another try after one more failure, with backoff.

@@ -1136,16 +1136,32 @@ async fn a_subscription_the_app_lost_is_recreated_or_else_expires_visibly() {
     // Lost again while the app refuses new hooks: still active, retried with backoff, and said.
     alive.lock().unwrap().clear();
     refuse.store(true, Ordering::SeqCst);
-    let (status, retried) = json_of(client.post(&refresh).send().await.unwrap()).await;
-    assert_eq!(status, 200, "{retried}");
+    let before = common::unix_now() as i64 * 1000;
+    let (status, failed) = json_of(client.post(&refresh).send().await.unwrap()).await;
+    assert_eq!(
+        status, 502,
+        "the caller learns the re-creation failed: {failed}"
+    );
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("subscribe failed"),
+        "{failed}"
+    );
+    let (_, retried) = get(&client, format!("{}/api/subscriptions/{id}", service.url)).await;
     assert_eq!(retried["status"], "active");
-    assert_eq!(retried["refreshFailures"], 1);
+    assert_eq!(retried["recreateFailures"], 1);
     let error = retried["lastError"].as_str().unwrap();
     assert!(
-        error.contains("no longer knows") && error.contains("re-creating it failed"),
+        error.contains("no longer knows") && error.contains("attempt 1 of 8, retried later"),
         "{error}"
     );
-    assert!(retried["nextRefreshTimestamp"].as_i64().is_some());
+    let next = retried["nextRefreshTimestamp"].as_i64().unwrap();
+    assert!(
+        next >= before + 30_000,
+        "retried after 30 s at the earliest, not at once"
+    );
 
     // An event with no subscribe cannot be re-created: it expires, visibly, and webhooks get 410.
     let body = json!({ "connector": "counter", "event": "manual", "parameters": { "hookId": "by-hand" },
@@ -1164,7 +1180,14 @@ async fn a_subscription_the_app_lost_is_recreated_or_else_expires_visibly() {
             .unwrap(),
     )
     .await;
-    assert_eq!(status, 200, "{expired}");
+    assert_eq!(status, 502, "{expired}");
+    let message = expired["error"]["message"].as_str().unwrap();
+    assert!(message.contains("expired"), "{message}");
+    let (_, expired) = get(
+        &client,
+        format!("{}/api/subscriptions/{manual_id}", service.url),
+    )
+    .await;
     assert_eq!(expired["status"], "expired");
     assert_eq!(expired["nextRefreshTimestamp"], Value::Null);
     let error = expired["lastError"].as_str().unwrap();
@@ -1275,4 +1298,117 @@ async fn a_refresh_runs_to_its_end_when_the_caller_hangs_up() {
         next > created["nextRefreshTimestamp"].as_i64().unwrap(),
         "its result was stored"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_re_creation_at_a_time() {
+    let creates = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counted = creates.clone();
+    let app = FakeApp::start(
+        move |r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+            ("POST", "/hooks") => {
+                let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+                let reply = Reply::json(201, &json!({ "id": format!("hook-{n}") }).to_string());
+                // The re-creation takes a while, as a create call waiting for a handshake does.
+                if n > 1 {
+                    reply.after(Duration::from_millis(800))
+                } else {
+                    reply
+                }
+            }
+            _ => Reply::json(404, r#"{"error":"no such hook"}"#),
+        },
+    );
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c1" })).await;
+    let refresh = format!(
+        "{}/api/subscriptions/{}/refresh",
+        service.url,
+        created["id"].as_str().unwrap()
+    );
+    let first = tokio::spawn(client.post(&refresh).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, second) = json_of(client.post(&refresh).send().await.unwrap()).await;
+    assert_eq!(status, 409, "{second}");
+    let (status, first) = json_of(first.await.unwrap().unwrap()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["state"]["hookId"], "hook-2");
+    assert_eq!(
+        creates.load(Ordering::SeqCst),
+        2,
+        "created once, re-created once"
+    );
+}
+
+/// The fake app for the interrupted-subscribe tests: creating a hook takes 1.5 s.
+fn slow_app() -> FakeApp {
+    FakeApp::start(|r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/hooks") => {
+            Reply::json(201, r#"{"id":"hook-1"}"#).after(Duration::from_millis(1500))
+        }
+        _ => Reply::json(404, "{}"),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscribe_cut_short_by_a_crash_is_failed_after_restart_not_pending() {
+    let app = slow_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let creating = {
+        let (client, url) = (client.clone(), service.url.clone());
+        let body = json!({ "connector": "counter", "event": "ticks", "parameters": { "channel": "c1" },
+            "credentials": { "apiBaseUri": app.url(), "token": "t" } });
+        tokio::spawn(async move {
+            client
+                .post(format!("{url}/api/subscriptions"))
+                .json(&body)
+                .send()
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    service.kill();
+    assert!(
+        creating.await.unwrap().is_err(),
+        "the create call died with the service"
+    );
+    let service = Service::start(&data, &[]);
+    let (_, listed) = get(&client, format!("{}/api/subscriptions", service.url)).await;
+    let subscription = &listed["subscriptions"][0];
+    assert_eq!(subscription["status"], "failed", "{listed}");
+    let error = subscription["lastError"].as_str().unwrap();
+    assert!(
+        error.contains("the service stopped while subscribe ran"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_subscribe_whose_caller_hung_up_finish() {
+    let app = slow_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let body = json!({ "connector": "counter", "event": "ticks", "parameters": { "channel": "c1" },
+        "credentials": { "apiBaseUri": app.url(), "token": "t" } });
+    let hung_up = impatient
+        .post(format!("{}/api/subscriptions", service.url))
+        .json(&body)
+        .send()
+        .await;
+    assert!(hung_up.is_err());
+    service.stop();
+    let service = Service::start(&data, &[]);
+    let (_, listed) = get(&client, format!("{}/api/subscriptions", service.url)).await;
+    let subscription = &listed["subscriptions"][0];
+    assert_eq!(subscription["status"], "active", "{listed}");
+    assert_eq!(subscription["state"]["hookId"], "hook-1");
 }

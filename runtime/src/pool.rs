@@ -170,6 +170,11 @@ impl Runtime {
         &self.limits
     }
 
+    /// The number of JS worker threads.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
     /// Sandboxes alive right now, warm or busy.
     pub fn sandboxes_alive(&self) -> usize {
         self.alive.load(Ordering::Relaxed)

@@ -67,6 +67,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!(connectors = connectors.len(), dir = %args.connectors.display(), "connectors loaded");
     let connector_parameters = connector_parameters(&args)?;
+    for key in connector_parameters.keys() {
+        if connectors.get(key).is_none() {
+            tracing::warn!(connector = %key, "--connector-parameters names a connector that is not loaded; its parameters are unused");
+        }
+    }
     let store = open_store(&args)?;
     let runtime = Runtime::new(limits(&args)).context("cannot start the JS workers")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -84,6 +89,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         connector_parameters,
     };
     let app = App::new(config, runtime, connectors, store);
+    crate::lifecycle::fail_interrupted(&app)
+        .await
+        .context("cannot mark subscriptions interrupted by the last stop")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(crate::scheduler::run(app.clone(), stopped.clone()));
     let delivery = args
@@ -93,6 +101,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%address, public_url = %app.config.public_url, "serving");
     announce(address);
     crate::server::run(listener, app.clone(), shutdown_signal()).await;
+    // Subscribes and refreshes whose callers hung up run on: let them finish and store.
+    app.operations_finished(Duration::from_secs(35)).await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(30), scheduler).await;
     if let Some(delivery) = delivery {

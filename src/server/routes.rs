@@ -69,9 +69,11 @@ async fn api<S: Store>(
             let body = read_body(app, request).await?;
             let create: CreateRequest = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::BadRequest(format!("invalid subscription request: {e}")))?;
-            let app = app.clone();
-            let subscription =
-                detached(async move { lifecycle::create(&app, create).await }).await?;
+            let subscription = detached(
+                app,
+                |app| async move { lifecycle::create(&app, create).await },
+            )
+            .await?;
             Ok(json_reply(201, &subscription_view(&subscription)))
         }
         (&Method::GET, ["subscriptions"]) => list_subscriptions(app, &query).await,
@@ -80,13 +82,17 @@ async fn api<S: Store>(
             None => Err(ApiError::NotFound(format!("no subscription '{id}'"))),
         },
         (&Method::DELETE, ["subscriptions", id]) => {
-            let (app, id) = (app.clone(), id.to_string());
-            detached(async move { lifecycle::delete(&app, &id).await }).await?;
+            let id = id.to_string();
+            detached(app, |app| async move { lifecycle::delete(&app, &id).await }).await?;
             Ok(empty_reply(204))
         }
         (&Method::POST, ["subscriptions", id, "refresh"]) => {
-            let (app, id) = (app.clone(), id.to_string());
-            let subscription = detached(async move { lifecycle::refresh(&app, &id).await }).await?;
+            let id = id.to_string();
+            let subscription = detached(
+                app,
+                |app| async move { lifecycle::refresh(&app, &id).await },
+            )
+            .await?;
             Ok(json_reply(200, &subscription_view(&subscription)))
         }
         (&Method::GET, ["subscriptions", id, "logs"]) => {
@@ -113,11 +119,22 @@ async fn api<S: Store>(
 
 /// Runs a lifecycle operation to its end even if the caller hangs up: it calls the external app
 /// (a webhook created, a subscription renewed), so stopping half-way would orphan what it made
-/// there and leave no log.
-async fn detached<T: Send + 'static>(
-    work: impl Future<Output = Result<T, ApiError>> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::spawn(work).await.unwrap_or_else(|e| {
+/// there and leave no log. Shutdown waits for it.
+async fn detached<S: Store, T: Send + 'static, F>(
+    app: &Arc<App<S>>,
+    work: impl FnOnce(Arc<App<S>>) -> F,
+) -> Result<T, ApiError>
+where
+    F: Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    let operation = app.operation();
+    let work = work(app.clone());
+    let task = tokio::spawn(async move {
+        let result = work.await;
+        drop(operation);
+        result
+    });
+    task.await.unwrap_or_else(|e| {
         Err(ApiError::Internal(format!(
             "the operation's task failed: {e}"
         )))
@@ -178,7 +195,7 @@ enum Target<'a> {
 }
 
 async fn webhook<S: Store>(
-    app: &App<S>,
+    app: &Arc<App<S>>,
     target: Target<'_>,
     request: Request<Incoming>,
 ) -> Result<Reply, ApiError> {

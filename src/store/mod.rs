@@ -72,6 +72,9 @@ pub struct Subscription {
     pub last_error: Option<String>,
     /// Consecutive failed refreshes (drives the backoff).
     pub refresh_failures: u32,
+    /// Consecutive failed re-creations of a subscription the app lost (drives their backoff and
+    /// when it expires).
+    pub recreate_failures: u32,
     /// For a `global-webhook` event: the global webhook and selector its events come by.
     pub global: Option<GlobalRoute>,
     pub created_at: Millis,
@@ -96,6 +99,7 @@ pub struct Change {
     pub next_refresh_at: Option<Option<Millis>>,
     pub last_error: Option<Option<String>>,
     pub refresh_failures: Option<u32>,
+    pub recreate_failures: Option<u32>,
     pub global: Option<GlobalRoute>,
     pub webhook_uri: Option<String>,
 }
@@ -145,6 +149,24 @@ pub struct WebhookCommit {
     pub log: InvocationLog,
 }
 
+/// A commit on its way ([`Store::expect_commit`]); counted until dropped.
+pub struct Expected(pub Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>);
+
+impl Expected {
+    pub fn counting(coming: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Expected {
+        coming.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Expected(Some(coming.clone()))
+    }
+}
+
+impl Drop for Expected {
+    fn drop(&mut self) {
+        if let Some(coming) = &self.0 {
+            coming.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]
 #[error("storage: {0}")]
@@ -179,7 +201,12 @@ pub trait Store: Send + Sync + 'static {
     fn commit_webhook(
         &self,
         commit: WebhookCommit,
-    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send + 'static;
+    /// Says a webhook is being handled, so a commit will follow: group commit may wait for it
+    /// under load. Drop the guard once that commit is queued (or will not come).
+    fn expect_commit(&self) -> Expected {
+        Expected(None)
+    }
     /// Stores events of several subscriptions (a global webhook's) in one transaction; returns
     /// their ids. Queued when called, like [`Store::commit_webhook`].
     fn commit_events(
@@ -192,6 +219,12 @@ pub trait Store: Send + Sync + 'static {
         connector: &str,
         key: &str,
         selector: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
+    /// Subscriptions in `status`, by id, at most `limit`.
+    fn subscriptions_with_status(
+        &self,
+        status: Status,
+        limit: usize,
     ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
     /// How many subscriptions are in each status.
     fn status_counts(&self) -> impl Future<Output = StoreResult<Vec<(Status, u64)>>> + Send;

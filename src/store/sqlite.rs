@@ -24,8 +24,8 @@ use self::cache::Cache;
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
-    Change, InvocationLog, Millis, NewEvent, Status, Store, StoreError, StoreResult, StoredEvent,
-    Subscription, WebhookCommit,
+    Change, Expected, InvocationLog, Millis, NewEvent, Status, Store, StoreError, StoreResult,
+    StoredEvent, Subscription, WebhookCommit,
 };
 use crate::app::now_millis;
 
@@ -176,7 +176,7 @@ impl Store for SqliteStore {
     fn commit_webhook(
         &self,
         commit: WebhookCommit,
-    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send {
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send + 'static {
         let touches = commit
             .state
             .as_ref()
@@ -184,6 +184,10 @@ impl Store for SqliteStore {
         self.writer.enqueue(touches, move |conn| {
             writes::commit_webhook(conn, &commit, now_millis())
         })
+    }
+
+    fn expect_commit(&self) -> Expected {
+        Expected::counting(self.writer.coming())
     }
 
     fn commit_events(
@@ -204,6 +208,15 @@ impl Store for SqliteStore {
             (connector.to_owned(), key.to_owned(), selector.to_owned());
         self.readers
             .read(move |conn| reads::subscriptions_for_selector(conn, &connector, &key, &selector))
+    }
+
+    fn subscriptions_with_status(
+        &self,
+        status: Status,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send {
+        self.readers
+            .read(move |conn| reads::subscriptions_with_status(conn, status, limit))
     }
 
     fn status_counts(&self) -> impl Future<Output = StoreResult<Vec<(Status, u64)>>> + Send {

@@ -91,6 +91,23 @@ pub(super) fn subscriptions_for_selector(
         .map_err(|e| StoreError(format!("read subscriptions of selector {selector:?}: {e}")))
 }
 
+pub(super) fn subscriptions_with_status(
+    conn: &Connection,
+    status: Status,
+    limit: usize,
+) -> StoreResult<Vec<Subscription>> {
+    let sql = format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE status = ?1 ORDER BY id LIMIT ?2"
+    );
+    all(
+        conn,
+        &sql,
+        params![status.as_str(), rows::limit(limit)],
+        rows::subscription,
+    )
+    .map_err(|e| StoreError(format!("read {} subscriptions: {e}", status.as_str())))
+}
+
 pub(super) fn status_counts(conn: &Connection) -> StoreResult<Vec<(Status, u64)>> {
     let sql = "SELECT status, COUNT(*) FROM subscriptions GROUP BY status ORDER BY status";
     let decode = |row: &Row<'_>| {

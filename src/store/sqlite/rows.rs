@@ -14,7 +14,7 @@ use crate::store::{
 /// The columns [`subscription`] reads, in its order.
 pub(super) const SUBSCRIPTION_COLUMNS: &str = "id, connector, event, parameters, credentials, \
     connector_parameters, state, status, webhook_uri, next_refresh_at, last_error, refresh_failures, \
-    created_at, updated_at, global_webhook_key, global_webhook_selector";
+    created_at, updated_at, global_webhook_key, global_webhook_selector, recreate_failures";
 
 /// The columns [`event`] reads, in its order.
 pub(super) const EVENT_COLUMNS: &str =
@@ -44,6 +44,7 @@ pub(super) fn subscription(row: &Row<'_>) -> rusqlite::Result<Subscription> {
             (Some(key), Some(selector)) => Some(GlobalRoute { key, selector }),
             _ => None,
         },
+        recreate_failures: row.get(16)?,
     })
 }
 

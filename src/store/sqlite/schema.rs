@@ -62,8 +62,9 @@ CREATE TABLE cursors (
 ";
 
 /// Version 3: the global webhook and selector of subscriptions to `global-webhook` events, indexed
-/// for routing a global webhook's events.
+/// for routing a global webhook's events; the count of failed re-creations.
 const V3: &str = "
+ALTER TABLE subscriptions ADD COLUMN recreate_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE subscriptions ADD COLUMN global_webhook_key TEXT;
 ALTER TABLE subscriptions ADD COLUMN global_webhook_selector TEXT;
 CREATE INDEX subscriptions_by_selector

@@ -34,6 +34,7 @@ pub(super) fn subscription(id: &str) -> Subscription {
         last_error: None,
         refresh_failures: 0,
         global: None,
+        recreate_failures: 0,
         created_at: 1,
         updated_at: 1,
     }

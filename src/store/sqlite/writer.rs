@@ -4,7 +4,7 @@
 //! batch) and only then answers each caller. Tricky: an error that makes SQLite abort the whole
 //! transaction (I/O, full disk) must fail the batch, not let later jobs run in autocommit mode.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
@@ -22,19 +22,22 @@ pub(super) type Shared = Arc<Mutex<Connection>>;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
-/// A job arriving within this long of the last commit finds the writer busy...
-const BUSY: Duration = Duration::from_millis(1);
-/// ... and waits this long before its batch commits, so that the writes of webhooks being handled
-/// meanwhile share its sync. Measured on one core (bench/webhooks.sh): 1 ms took group commit from
-/// ~1 to ~7 webhooks a sync and throughput up by ~60%; longer waits did no better. An idle service
-/// commits at once.
+/// While webhooks are being handled (their commits on the way), a batch waits up to this long for
+/// them before it commits, so that they share its sync. Measured on one core (bench/webhooks.sh):
+/// 1 ms took group commit from ~1 to ~7 webhooks a sync and throughput up by ~60%; longer waits did
+/// no better. With no webhook in flight (an idle service, one client at a time, lifecycle writes)
+/// a batch commits at once.
 const COMMIT_DELAY: Duration = Duration::from_millis(1);
+/// How often the waiting batch looks whether the commits it waits for have come.
+const COMMIT_POLL: Duration = Duration::from_micros(100);
 
 /// The writer thread's handle: the queue's sending end, the thread, its commit count.
 pub(super) struct Writer {
     queue: RwLock<Option<Sender<Box<dyn Job>>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
     commits: Arc<AtomicU64>,
+    /// Commits on their way: webhooks being handled (see `Store::expect_commit`).
+    coming: Arc<AtomicUsize>,
 }
 
 impl Writer {
@@ -42,16 +45,23 @@ impl Writer {
     pub(super) fn start(conn: Shared, cache: Arc<Cache>) -> StoreResult<Writer> {
         let (queue, jobs) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
-        let counter = commits.clone();
+        let coming = Arc::new(AtomicUsize::new(0));
+        let (counter, awaited) = (commits.clone(), coming.clone());
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(&conn, &jobs, &counter, &cache))
+            .spawn(move || run(&conn, &jobs, &counter, &awaited, &cache))
             .map_err(|e| StoreError(format!("start the writer thread: {e}")))?;
         Ok(Writer {
             queue: RwLock::new(Some(queue)),
             thread: Mutex::new(Some(thread)),
             commits,
+            coming,
         })
+    }
+
+    /// The count of commits on their way.
+    pub(super) fn coming(&self) -> &Arc<AtomicUsize> {
+        &self.coming
     }
 
     /// Runs `work` in the next batch; resolves once that batch is durably committed. `touches`:
@@ -184,12 +194,18 @@ where
 }
 
 /// The writer thread: one batch per wake-up until every sender is gone.
-fn run(conn: &Shared, jobs: &Receiver<Box<dyn Job>>, commits: &AtomicU64, cache: &Cache) {
-    let mut last_commit: Option<Instant> = None;
+fn run(
+    conn: &Shared,
+    jobs: &Receiver<Box<dyn Job>>,
+    commits: &AtomicU64,
+    coming: &AtomicUsize,
+    cache: &Cache,
+) {
     while let Ok(first) = jobs.recv() {
-        if last_commit.is_some_and(|at| at.elapsed() < BUSY) {
-            // Under load: let the webhooks being handled now join this batch and its one sync.
-            std::thread::sleep(COMMIT_DELAY);
+        // Webhooks being handled now will commit soon: let them join this batch and its sync.
+        let start = Instant::now();
+        while coming.load(Ordering::SeqCst) > 0 && start.elapsed() < COMMIT_DELAY {
+            std::thread::sleep(COMMIT_POLL);
         }
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
@@ -222,7 +238,6 @@ fn run(conn: &Shared, jobs: &Receiver<Box<dyn Job>>, commits: &AtomicU64, cache:
         for job in batch {
             job.answer(&outcome);
         }
-        last_commit = Some(Instant::now());
     }
 }
 

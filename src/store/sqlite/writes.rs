@@ -19,8 +19,8 @@ pub(super) fn insert_subscription(conn: &Connection, s: &Subscription) -> StoreR
     }
     let sql = "INSERT INTO subscriptions (id, connector, event, parameters, credentials, \
         connector_parameters, state, status, webhook_uri, next_refresh_at, last_error, refresh_failures, \
-        created_at, updated_at, global_webhook_key, global_webhook_selector) \
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+        created_at, updated_at, global_webhook_key, global_webhook_selector, recreate_failures) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
     let values = params![
         s.id,
         s.connector,
@@ -38,6 +38,7 @@ pub(super) fn insert_subscription(conn: &Connection, s: &Subscription) -> StoreR
         s.updated_at,
         s.global.as_ref().map(|g| &g.key),
         s.global.as_ref().map(|g| &g.selector),
+        s.recreate_failures,
     ];
     conn.prepare_cached(sql)
         .and_then(|mut statement| statement.execute(values))
@@ -93,6 +94,9 @@ fn assignments(change: &Change) -> StoreResult<Vec<(&'static str, Box<dyn ToSql>
     }
     if let Some(refresh_failures) = change.refresh_failures {
         set.push(("refresh_failures", Box::new(refresh_failures)));
+    }
+    if let Some(recreate_failures) = change.recreate_failures {
+        set.push(("recreate_failures", Box::new(recreate_failures)));
     }
     if let Some(global) = &change.global {
         set.push(("global_webhook_key", Box::new(global.key.clone())));

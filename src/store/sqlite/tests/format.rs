@@ -183,6 +183,7 @@ fn v1_subscription_1() -> Subscription {
         last_error: None,
         refresh_failures: 0,
         global: None,
+        recreate_failures: 0,
         created_at: 1_700_000_000_000,
         updated_at: 1_700_000_000_000,
     }
