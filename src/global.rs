@@ -78,6 +78,9 @@ pub async fn deliver<S: Store>(
     let (routed, answer) = checked.map_err(|error| {
         tracing::warn!(connector = %connector_key, webhook, kind = error.kind(), %error,
             stack = error.stack().unwrap_or(""), console = %json!(outcome.console), "global webhook handle failed");
+        let location = error.location().map(|l| format!(" at {l}")).unwrap_or_default();
+        app.metrics
+            .global_failure(connector_key, webhook, format!("{error}{location}"));
         ApiError::HandleFailed
     })?;
     let events = route(app, connector_key, webhook, routed).await?;

@@ -15,8 +15,10 @@ pub struct Metrics {
     /// Per method: (count, total seconds).
     invocations: Mutex<BTreeMap<String, (u64, f64)>>,
     refreshes: Mutex<BTreeMap<&'static str, u64>>,
-    /// Global webhook deliveries by (connector, webhook, routed or unmatched).
+    /// Global webhook deliveries by (connector, webhook, routed, unmatched or failed).
     global_deliveries: Mutex<BTreeMap<(String, String, &'static str), u64>>,
+    /// The last failure of each global webhook's handle: (when, what).
+    global_failures: Mutex<BTreeMap<(String, String), (i64, String)>>,
     events_stored: AtomicU64,
     events_delivered: AtomicU64,
 }
@@ -43,6 +45,30 @@ impl Metrics {
             *map.entry((connector.to_string(), webhook.to_string(), outcome))
                 .or_default() += 1;
         }
+    }
+
+    /// A global webhook's `handle` failed (no subscription's log can hold it): counted, and kept
+    /// as its last error for `GET /api/connectors/{key}/global-webhooks`.
+    pub fn global_failure(&self, connector: &str, webhook: &str, error: String) {
+        if let Ok(mut map) = self.global_deliveries.lock() {
+            *map.entry((connector.to_string(), webhook.to_string(), "failed"))
+                .or_default() += 1;
+        }
+        if let Ok(mut map) = self.global_failures.lock() {
+            map.insert(
+                (connector.to_string(), webhook.to_string()),
+                (crate::app::now_millis(), error),
+            );
+        }
+    }
+
+    /// The last failure of a global webhook's handle since start: (when, what).
+    pub fn last_global_failure(&self, connector: &str, webhook: &str) -> Option<(i64, String)> {
+        self.global_failures
+            .lock()
+            .ok()?
+            .get(&(connector.to_string(), webhook.to_string()))
+            .cloned()
     }
 
     /// Deliveries to a global webhook that matched no subscription, since start.

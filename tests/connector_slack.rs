@@ -117,7 +117,7 @@ async fn events_api_deliveries_are_verified_and_routed_to_their_installations() 
     let listed_uri = format!("{}/api/connectors/slack/global-webhooks", service.url);
     let (status, listed) = get(&client, &listed_uri).await;
     assert_eq!(status, 200);
-    let listing = |unmatched: u64| json!({ "globalWebhooks": [{ "key": "events", "name": "Events API Request URL", "uri": hook, "unmatchedDeliveries": unmatched }] });
+    let listing = |unmatched: u64| json!({ "globalWebhooks": [{ "key": "events", "name": "Events API Request URL", "uri": hook, "unmatchedDeliveries": unmatched, "lastError": null }] });
     assert_eq!(listed, listing(0));
 
     // Two installations' subscriptions on T1 (all events; messages of channel C1), one on T2, one

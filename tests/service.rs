@@ -927,7 +927,7 @@ async fn global_webhook_events_go_to_every_subscription_with_their_selector() {
     .await;
     assert_eq!(
         listed,
-        json!({ "globalWebhooks": [{ "key": "events", "name": "All events", "uri": hook_uri, "unmatchedDeliveries": 0 }] })
+        json!({ "globalWebhooks": [{ "key": "events", "name": "All events", "uri": hook_uri, "unmatchedDeliveries": 0, "lastError": null }] })
     );
 
     let mut ids = Vec::new();
@@ -1018,6 +1018,27 @@ async fn global_webhook_events_go_to_every_subscription_with_their_selector() {
     )
     .await;
     assert_eq!(listed["globalWebhooks"][0]["unmatchedDeliveries"], 1);
+
+    // A failing global handle: a short 500 to the app, the error for the operator in the listing.
+    let reply = client
+        .post(&hook_uri)
+        .json(&json!({ "boom": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 500);
+    let (_, listed) = get(
+        &client,
+        format!("{}/api/connectors/relay/global-webhooks", service.url),
+    )
+    .await;
+    let error = listed["globalWebhooks"][0]["lastError"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        error.contains("asked to fail") && error.contains("global-webhooks/events/handle.js:"),
+        "{error}"
+    );
 
     // A deleted subscription gets no more; the route survives a restart.
     let deleted = client

@@ -169,7 +169,8 @@ async fn list_events<S: Store>(app: &App<S>, query: &str) -> Result<Reply, ApiEr
 }
 
 /// `GET /api/connectors/{key}/global-webhooks`: the URI to register in the external app for each
-/// of the connector's global webhooks, with the deliveries that matched no subscription since start.
+/// of the connector's global webhooks, with the deliveries that matched no subscription and the
+/// last failure of its `handle` since start.
 fn global_webhooks<S: Store>(app: &App<S>, key: &str) -> Result<Reply, ApiError> {
     let connector = crate::lifecycle::connector(app, key)?;
     let hooks: Vec<Value> = connector
@@ -181,6 +182,8 @@ fn global_webhooks<S: Store>(app: &App<S>, key: &str) -> Result<Reply, ApiError>
                 "name": hook.name,
                 "uri": app.config.global_webhook_uri(key, &hook.key),
                 "unmatchedDeliveries": app.metrics.unmatched(key, &hook.key),
+                "lastError": app.metrics.last_global_failure(key, &hook.key)
+                    .map(|(at, message)| json!({ "at": at, "message": message })),
             })
         })
         .collect();
