@@ -424,3 +424,22 @@ fn check_reports_template_problems_at_their_lines() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_reports_a_global_webhook_event_that_cannot_be_routed() {
+    let folder = Folder::new(&[(
+        "connectors/half/events/messages/spec.yml",
+        "name: Messages\nimplementationType: global-webhook\n",
+    )]);
+    let out = run(&["check", "connectors"], &folder.path(), None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("connectors/half/events/messages/spec.yml: event 'messages' is a global-webhook event but has no getEventSelector: add events/messages/get-event-selector.js"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the connector has no global-webhooks/<key>/handle.js"),
+        "{stderr}"
+    );
+}

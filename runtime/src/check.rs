@@ -16,6 +16,7 @@ pub fn check(dir: &Path) -> (usize, Vec<Problem>) {
     for connector in set.iter() {
         problems.extend(compile_all(connector));
         problems.extend(validate_templates(connector));
+        problems.extend(global_webhook_wiring(connector));
     }
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     problems.dedup();
@@ -35,6 +36,46 @@ fn compile_all(connector: &Connector) -> Vec<Problem> {
             )
         })
         .collect()
+}
+
+/// A `global-webhook` event needs `getEventSelector` (subscriptions learn their route from it)
+/// and a connector with such events needs a `global-webhooks/<key>/handle` to route from.
+fn global_webhook_wiring(connector: &Connector) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for event in connector.events.values() {
+        if event.kind != crate::connector::EventKind::GlobalWebhook {
+            continue;
+        }
+        let spec = connector.path_of(&format!("events/{}/spec.yml", event.key));
+        let has_selector = ["getEventSelector", "getEventsSelector"]
+            .iter()
+            .any(|m| event.methods.contains_key(*m));
+        if !has_selector {
+            problems.push(Problem::new(
+                spec.clone(),
+                None,
+                format!(
+                    "event '{}' is a global-webhook event but has no getEventSelector: add events/{}/get-event-selector.js",
+                    event.key, event.key
+                ),
+            ));
+        }
+        let handled = connector
+            .global_webhooks
+            .values()
+            .any(|g| g.methods.contains_key("handle"));
+        if !handled {
+            problems.push(Problem::new(
+                spec,
+                None,
+                format!(
+                    "event '{}' is a global-webhook event but the connector has no global-webhooks/<key>/handle.js to route its events",
+                    event.key
+                ),
+            ));
+        }
+    }
+    problems
 }
 
 fn is_script(name: &str) -> bool {
