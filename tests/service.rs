@@ -1433,3 +1433,23 @@ async fn sigterm_lets_a_subscribe_whose_caller_hung_up_finish() {
     assert_eq!(subscription["status"], "active", "{listed}");
     assert_eq!(subscription["state"]["hookId"], "hook-1");
 }
+
+/// The signing helpers the connector tests share (`tests/common`).
+#[test]
+fn the_signing_helpers_match_known_values() {
+    // RFC 4231 test case 2, and base64 as `Buffer.from('hello').toString('base64')` gives.
+    assert_eq!(
+        common::hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    assert_eq!(common::base64(b"hello"), "aGVsbG8=");
+    assert_eq!(common::base64(b"hi"), "aGk=");
+    // HMAC-SHA1 as `node -e "crypto.createHmac('sha1', 'key').update(...).digest('hex')"` gives.
+    assert_eq!(
+        common::hex(&common::hmac_sha1(
+            b"key",
+            b"The quick brown fox jumps over the lazy dog"
+        )),
+        "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"
+    );
+}
