@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use crate::store::Subscription;
 
-/// Rows kept at most; beyond, the cache starts over (a webhook then pays one read).
+/// Rows kept at most; beyond, an arbitrary row makes room (its next webhook pays one read).
 const CAPACITY: usize = 4096;
 
 #[derive(Default)]
@@ -86,8 +86,11 @@ impl Cache {
 }
 
 fn insert(rows: &mut HashMap<String, Subscription>, row: Subscription) {
-    if rows.len() >= CAPACITY && !rows.contains_key(&row.id) {
-        rows.clear();
+    if rows.len() >= CAPACITY
+        && !rows.contains_key(&row.id)
+        && let Some(evicted) = rows.keys().next().cloned()
+    {
+        rows.remove(&evicted);
     }
     rows.insert(row.id.clone(), row);
 }
@@ -113,5 +116,22 @@ mod tests {
         assert_eq!(cache.get("s1"), Some(subscription("s1")));
         cache.committed(vec![("s1".into(), None)]);
         assert_eq!(cache.get("s1"), None, "a row gone is gone from the cache");
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_for_one_row_at_a_time() {
+        let cache = Cache::default();
+        let rows = (0..=CAPACITY)
+            .map(|i| (format!("s{i}"), Some(subscription(&format!("s{i}")))))
+            .collect();
+        cache.committed(rows);
+        let kept = (0..=CAPACITY)
+            .filter(|i| cache.get(&format!("s{i}")).is_some())
+            .count();
+        assert_eq!(kept, CAPACITY);
+        assert!(
+            cache.get(&format!("s{CAPACITY}")).is_some(),
+            "the newest row is in"
+        );
     }
 }
