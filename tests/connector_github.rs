@@ -590,36 +590,11 @@ async fn refresh_recreates_a_hook_deleted_on_github_and_unsubscribe_tolerates_a_
 
 /// Runs the connector's `issues` handle once through `connector-runtime invoke`.
 fn invoke_handle(secret: &str, body: &str, signature: &str) -> Value {
-    use std::io::Write;
     let input = json!({ "headers": { "content-type": "application/json", "x-github-event": "ping",
             "x-hub-signature-256": signature },
         "rawBody": body, "data": body, "query": {},
         "state": { "hookId": 1, "secret": secret }, "parameters": { "owner": "octocat", "repo": "Hello-World" } });
-    let connectors = concat!(env!("CARGO_MANIFEST_DIR"), "/connectors");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
-        .args([
-            "invoke",
-            "--connectors",
-            connectors,
-            "github",
-            "issues",
-            "handle",
-            "--input",
-            "-",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{output:?}");
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::invoke("github", "issues", "handle", &input)
 }
 
 #[test]

@@ -8,8 +8,6 @@ use common::{Service, client, data_dir, events, get, json_of, subscribe};
 use test_support::{FakeApp, Recorded, Reply, call_blocking};
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -727,34 +725,10 @@ async fn an_invalidated_sync_token_falls_back_to_a_full_sync_of_what_changed() {
 
 /// `handle` while subscribe runs (the subscription's state still empty), through `invoke`.
 fn handle_pending(resource_state: &str) -> Value {
-    let connectors = concat!(env!("CARGO_MANIFEST_DIR"), "/connectors");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
-        .args([
-            "invoke",
-            "--connectors",
-            connectors,
-            "google-calendar",
-            "event-changes",
-            "handle",
-            "--input",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = json!({ "state": {}, "parameters": { "calendarId": CALENDAR }, "query": {}, "data": null,
         "rawBody": "", "headers": { "x-goog-channel-id": "c-1", "x-goog-channel-token": "t",
         "x-goog-resource-id": RESOURCE_ID, "x-goog-resource-state": resource_state } });
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::invoke("google-calendar", "event-changes", "handle", &input)
 }
 
 #[test]

@@ -12,7 +12,6 @@ use test_support::{FakeApp, Recorded, Reply, call_blocking};
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -776,34 +775,7 @@ async fn the_scheduler_recreates_a_subscription_graph_dropped_between_renewals()
 
 /// `connector-runtime invoke ... handle` with `input`: the JSON result.
 fn invoke_handle(input: &Value) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "invoke",
-            "--connectors",
-            "connectors",
-            "microsoft-graph",
-            "change-notifications",
-            "handle",
-            "--input",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::invoke("microsoft-graph", "change-notifications", "handle", input)
 }
 
 /// Graph publishes no signature vector (it signs nothing); its docs' own samples are reproduced

@@ -8,8 +8,6 @@ mod common;
 use common::{Service, client, data_dir, events, get, hmac_sha256_hex, subscribe, unix_now};
 use test_support::{FakeApp, Recorded, Reply};
 
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 
 const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -391,32 +389,7 @@ async fn events_api_deliveries_are_verified_and_routed_to_their_installations() 
 
 /// Runs the global webhook's handle once through `connector-runtime invoke`.
 fn invoke_handle(input: &Value) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
-        .args([
-            "invoke",
-            "--connectors",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/connectors"),
-        ])
-        .args(["slack", "global-webhooks/events", "handle", "--input", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::invoke("slack", "global-webhooks/events", "handle", input)
 }
 
 #[test]

@@ -11,7 +11,6 @@ use common::{
 use test_support::{FakeApp, Recorded, Reply, call_blocking};
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -457,32 +456,7 @@ fn invoke_handle(header: &str, raw_body: &str, secret: &str, parameters: Value) 
     let input = json!({ "headers": { "stripe-signature": header, "content-type": "application/json" },
         "rawBody": raw_body, "data": serde_json::from_str::<Value>(raw_body).unwrap(),
         "state": { "secret": secret }, "parameters": parameters });
-    let connectors = concat!(env!("CARGO_MANIFEST_DIR"), "/connectors");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
-        .args([
-            "invoke",
-            "--connectors",
-            connectors,
-            "stripe",
-            "customers",
-            "handle",
-            "--input",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "invoke failed");
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::invoke("stripe", "customers", "handle", &input)
 }
 
 #[test]

@@ -9,8 +9,6 @@ use common::{Service, client, data_dir, events, get, json_of, subscribe};
 use common::{base64, hmac_sha1, unix_now};
 use test_support::{FakeApp, Recorded, Reply, call_blocking};
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -490,20 +488,7 @@ async fn a_webhook_trello_deleted_is_recreated_and_deleting_a_gone_one_succeeds(
 
 /// `connector-runtime invoke ... handle` over `args`: its JSON result.
 fn invoke_handle(args: &Value) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
-        .args(["invoke", "--connectors"])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/connectors"))
-        .args(["trello", "activity", "handle", "--input", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(args.to_string().as_bytes()).unwrap();
-    drop(stdin);
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::invoke("trello", "activity", "handle", args)
 }
 
 #[test]

@@ -198,3 +198,28 @@ pub fn unix_now() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+/// Runs one method of a shipped connector once through `connector-runtime invoke`, with `input` as
+/// its argument object; its JSON result (the run must succeed).
+pub fn invoke(connector: &str, event: &str, method: &str, input: &Value) -> Value {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connector-runtime"))
+        .args(["invoke", "--connectors"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors"))
+        .args([connector, event, method, "--input", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "invoke {connector} {event} {method} failed: {stderr}"
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
