@@ -1,10 +1,11 @@
 //! Global webhooks: `ANY /global-webhooks/{connector}/{webhook}`, one URI per connector and
 //! webhook for every connection (Slack's Events API: the app has one Request URL). The connector's
 //! `global-webhooks/<webhook>/handle` runs with no connection (the request and the configured
-//! connector parameters only) and returns `{events: [{selector, payload}], response}`; each event
-//! goes to every active subscription whose `getEventSelector` gave this webhook and that exact
-//! selector. The events of one request are stored in one transaction before the answer. An event
-//! that no subscription matches is counted in `/metrics` and logged, with its selector.
+//! connector parameters only) and returns `{events: [{selector, type?, payload}], response}`; each
+//! event goes to every active subscription whose `getEventSelector` gave this webhook and that exact
+//! selector. The events of one request are stored in one transaction before the answer. A delivery
+//! whose events reach no subscription is counted in `/metrics` and logged with its selectors; a
+//! failing `handle` is counted and its last error kept for the listing.
 
 use std::time::Instant;
 

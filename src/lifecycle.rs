@@ -420,9 +420,7 @@ const RECREATE_ATTEMPTS: u32 = 8;
 /// 30 s, 1 min, 2 min ... up to 1 h between failed re-creations: an outage of the app's API
 /// should not expire a subscription for good.
 fn recreate_backoff_millis(failures: u32) -> Millis {
-    30_000i64
-        .saturating_mul(1i64 << failures.saturating_sub(1).min(20))
-        .min(3_600_000)
+    doubling(30_000, 3_600_000, failures)
 }
 
 /// The external app no longer knows the subscription (its refresh failed with 404 or 410): runs
@@ -559,9 +557,14 @@ fn retry_later(subscription: &Subscription, error: String) -> Change {
 
 /// 1 s, 2 s, 4 s ... up to 15 min between failed refreshes.
 pub fn backoff_millis(failures: u32) -> Millis {
-    1000i64
+    doubling(1000, 15 * 60 * 1000, failures)
+}
+
+/// `first` after one failure, doubling with each further one, at most `cap`.
+fn doubling(first: Millis, cap: Millis, failures: u32) -> Millis {
+    first
         .saturating_mul(1i64 << failures.saturating_sub(1).min(20))
-        .min(15 * 60 * 1000)
+        .min(cap)
 }
 
 /// Runs `method` of the subscription's event and logs it.
@@ -700,4 +703,25 @@ pub fn new_id() -> Result<String, ApiError> {
         )))
     })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoffs_double_up_to_their_caps() {
+        let refresh: Vec<Millis> = (1..=4).map(backoff_millis).collect();
+        assert_eq!(refresh, [1_000, 2_000, 4_000, 8_000]);
+        assert_eq!(backoff_millis(40), 15 * 60 * 1000);
+        let recreate: Vec<Millis> = (1..=RECREATE_ATTEMPTS)
+            .map(recreate_backoff_millis)
+            .collect();
+        assert_eq!(
+            recreate,
+            [
+                30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000
+            ]
+        );
+    }
 }
