@@ -95,24 +95,60 @@ pub async fn deliver<S: Store>(
     // subscription runs while this one is made durable (their commits then share a sync).
     let committed = app.store.commit_webhook(commit);
     drop((guard, coming));
-    // Waited for in a task of its own, which then forgets the pending state: a caller hanging up
-    // must not leave a pending state behind to shadow later writes.
-    let (owner, id) = (app.clone(), id.to_string());
-    let outcome = tokio::spawn(async move {
-        let outcome = committed.await;
-        if let Some(seq) = pending {
-            owner.clear_pending_state(&id, seq);
-        }
-        outcome
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("the commit's task failed: {e}")))?;
+    // The pending state is forgotten once the commit is known, also when the caller hangs up
+    // first (the guard then waits for the commit in a task of its own): a pending state left
+    // behind would shadow later writes.
+    let mut wait = CommitWait {
+        app: app.clone(),
+        id: id.to_string(),
+        pending,
+        committed: Some(Box::pin(committed)),
+    };
+    let outcome = match wait.committed.as_mut() {
+        Some(committed) => committed.await,
+        None => Ok(Vec::new()),
+    };
+    wait.committed = None;
+    wait.forget_pending();
     outcome?;
     app.metrics.stored(stored);
     if stored > 0 {
         app.events_stored.notify_one();
     }
     Ok(result)
+}
+
+type Committing = std::pin::Pin<Box<dyn Future<Output = crate::store::StoreResult<Vec<i64>>> + Send>>;
+
+/// A webhook's commit being waited for, and the pending state to forget once it is known.
+struct CommitWait<S: Store> {
+    app: Arc<App<S>>,
+    id: String,
+    pending: Option<u64>,
+    /// `None` once the commit is known.
+    committed: Option<Committing>,
+}
+
+impl<S: Store> CommitWait<S> {
+    fn forget_pending(&mut self) {
+        if let Some(seq) = self.pending.take() {
+            self.app.clear_pending_state(&self.id, seq);
+        }
+    }
+}
+
+impl<S: Store> Drop for CommitWait<S> {
+    /// The caller hung up before the commit was known: wait for it elsewhere.
+    fn drop(&mut self) {
+        let (Some(committed), Some(seq)) = (self.committed.take(), self.pending.take()) else {
+            return;
+        };
+        let (app, id) = (self.app.clone(), std::mem::take(&mut self.id));
+        tokio::spawn(async move {
+            let _ = committed.await;
+            app.clear_pending_state(&id, seq);
+        });
+    }
 }
 
 fn arguments(s: &Subscription, delivery: &Delivery, data: Value) -> Value {
@@ -140,9 +176,18 @@ pub(crate) fn request_args(args: &mut Value, delivery: &Delivery, data: Value) {
         }
     }
     args["headers"] = Value::Object(headers);
-    args["rawBody"] = json!(String::from_utf8_lossy(&delivery.body));
+    args["rawBody"] = Value::String(text_of(&delivery.body));
     args["data"] = data;
     args["method"] = json!(delivery.method);
+}
+
+/// The body as text; bytes that are not UTF-8 become U+FFFD. (`from_utf8` first: checking is
+/// several times faster than the lossy decoder's scan when, as almost always, it is UTF-8.)
+fn text_of(body: &[u8]) -> String {
+    match std::str::from_utf8(body) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
 }
 
 /// `a=1&a=2&b=x` → `{a: ["1", "2"], b: "x"}`.

@@ -56,6 +56,11 @@ pub const GLUE: &[Glue] = &[
         globals: &[],
     },
     Glue {
+        name: "host:lazy-json",
+        source: include_str!("../js/lazy-json.js"),
+        globals: &[],
+    },
+    Glue {
         name: "host:api-client",
         source: include_str!("../js/api-client.js"),
         globals: &[],
@@ -107,13 +112,18 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
 /// properties and the namespace is kept on `__host` for the next caller.
 pub fn load<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {
     let host = natives(ctx)?;
-    let key = format!("module:{}", glue.name);
+    let key = loaded_key(glue.name);
     if let Ok(Some(namespace)) = host.get::<_, Option<Object>>(key.as_str()) {
         return Ok(namespace);
     }
     let namespace = evaluate(ctx, glue)?;
     host.prop(key, Property::from(namespace.clone()))?;
     Ok(namespace)
+}
+
+/// The property of `__host` that holds glue module `name`'s namespace once it is loaded.
+pub fn loaded_key(name: &str) -> String {
+    format!("module:{name}")
 }
 
 fn evaluate<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {

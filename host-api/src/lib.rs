@@ -13,6 +13,7 @@ pub mod encoding;
 pub mod glue;
 pub mod http;
 pub mod inspect;
+pub mod lazy_json;
 pub mod modules;
 pub mod throw;
 pub mod timers;
@@ -41,6 +42,7 @@ pub fn install(ctx: &Ctx<'_>, host: &HostState) -> rquickjs::Result<()> {
     url::install(ctx, host)?;
     timers::install(ctx, host)?;
     http::install(ctx, host.http.clone())?;
+    lazy_json::install(ctx)?;
     glue::install(ctx)?;
     Ok(())
 }

@@ -1,7 +1,9 @@
-//! The worker threads that run JavaScript, and the warm sandboxes each keeps. JS never runs on the
-//! threads that serve HTTP: each worker is an OS thread with its own single-threaded tokio runtime.
-//! Invocations of one subscription always go to the same worker, where its warm sandbox lives;
-//! each worker keeps a bounded LRU of warm sandboxes, so idle subscriptions cost nothing.
+//! The worker threads that run JavaScript, and the warm sandboxes each keeps. Each worker is an OS
+//! thread with its own single-threaded tokio runtime. Invocations of one subscription always go to
+//! the same worker, where its warm sandbox lives; each worker keeps a bounded LRU of warm
+//! sandboxes, so idle subscriptions cost nothing. The service may also run other futures on a
+//! worker's event loop ([`Runtime::spawn_on`]): a connection carrying a subscription's webhooks is
+//! served beside the JS it calls, with no thread hand-off in between.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -107,8 +109,15 @@ struct Job {
     reply: oneshot::Sender<Outcome>,
 }
 
+/// What a worker's loop receives.
+enum Work {
+    Invoke(Job),
+    /// A future to run on the worker's event loop ([`Runtime::spawn_on`]).
+    Run(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
+}
+
 struct WorkerHandle {
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: mpsc::UnboundedSender<Work>,
     /// Invocations sent and not yet answered.
     in_flight: Arc<AtomicUsize>,
     /// Invocations sent so far, counted after the send: an idle worker spins until it changes.
@@ -175,6 +184,28 @@ impl Runtime {
         self.workers.len()
     }
 
+    /// The worker that runs subscription `id`'s invocations, when its calls always go to one
+    /// worker (subscription isolation); `None` when any worker may run them.
+    pub fn worker_of(&self, id: &str) -> Option<usize> {
+        (self.limits.isolation == Isolation::Subscription).then(|| {
+            let mut hash = DefaultHasher::new();
+            id.hash(&mut hash);
+            (hash.finish() % self.workers.len() as u64) as usize
+        })
+    }
+
+    /// Runs `future` on worker `index`'s event loop (modulo the number of workers), as a task of
+    /// the same set as its invocations: an invocation it makes there, and its answer, pass from
+    /// task to task without a system call. While that worker runs JS the future waits, so only
+    /// work that would wait for that worker anyway belongs there. Dropped if the worker has ended.
+    pub fn spawn_on<F>(&self, index: usize, future: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let worker = &self.workers[index % self.workers.len()];
+        let _ = worker.jobs.send(Work::Run(Box::pin(future)));
+    }
+
     /// Sandboxes alive right now, warm or busy.
     pub fn sandboxes_alive(&self) -> usize {
         self.alive.load(Ordering::Relaxed)
@@ -194,11 +225,11 @@ impl Runtime {
         worker.in_flight.fetch_add(1, Ordering::Relaxed);
         if worker
             .jobs
-            .send(Job {
+            .send(Work::Invoke(Job {
                 sent: Instant::now(),
                 invocation,
                 reply,
-            })
+            }))
             .is_err()
         {
             worker.in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -224,16 +255,12 @@ impl Runtime {
     /// A subscription's calls go where its warm sandbox lives; others go to the least busy worker,
     /// so a runaway invocation delays only the subscriptions that share its thread.
     fn worker_for(&self, invocation: &Invocation) -> usize {
-        let warm_key = invocation
+        match invocation
             .subscription
-            .as_ref()
-            .filter(|_| self.limits.isolation == Isolation::Subscription);
-        match warm_key {
-            Some(id) => {
-                let mut hash = DefaultHasher::new();
-                (invocation.connector.key.as_str(), id).hash(&mut hash);
-                (hash.finish() % self.workers.len() as u64) as usize
-            }
+            .as_deref()
+            .and_then(|id| self.worker_of(id))
+        {
+            Some(index) => index,
             None => (0..self.workers.len())
                 .min_by_key(|&i| self.workers[i].in_flight.load(Ordering::Relaxed))
                 .unwrap_or(0),
@@ -283,7 +310,7 @@ fn may_spin() -> bool {
     *MULTI_CORE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
-fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
+fn worker_main(mut jobs: mpsc::UnboundedReceiver<Work>, shared: Shared) {
     let (spin_on, busy) = (shared.sent.clone(), shared.in_flight.clone());
     let spin = move || {
         // A worker with invocations in flight is waiting for their I/O or timers, whose wake-ups
@@ -314,7 +341,14 @@ fn worker_main(mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
         pool: RefCell::new(WarmPool::new(capacity)),
     });
     local.spawn_local(async move {
-        while let Some(job) = jobs.recv().await {
+        while let Some(work) = jobs.recv().await {
+            let job = match work {
+                Work::Invoke(job) => job,
+                Work::Run(future) => {
+                    tokio::task::spawn_local(future);
+                    continue;
+                }
+            };
             let (worker, in_flight) = (worker.clone(), shared.in_flight.clone());
             let last_micros = shared.last_micros.clone();
             tokio::task::spawn_local(async move {

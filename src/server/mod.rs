@@ -1,6 +1,12 @@
 //! The HTTP server: hyper HTTP/1.1 with keep-alive on a tokio listener, a cap on open connections,
 //! and graceful shutdown: on the signal it stops accepting, lets requests in flight finish (their
 //! webhooks are fully stored before they answer), then returns.
+//!
+//! Where a connection is served depends on its first request: one carrying webhooks is served on
+//! the event loop of the JS worker that runs its subscription's `handle`, so the request, the
+//! invocation and the answer stay on one thread (no hand-off, no wake-up of another thread per
+//! webhook); everything else (the management API, `/metrics`) on the service's own runtime, where
+//! a long-running `handle` never holds it up.
 
 mod routes;
 
@@ -12,13 +18,64 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use crate::app::App;
 use crate::store::Store;
 
 pub use routes::route;
+
+/// Where a connection is served, by what its first request is for.
+#[derive(Debug, PartialEq, Eq)]
+enum FirstRequest {
+    /// `/webhooks/{id}`: on the worker that runs that subscription.
+    Webhook(String),
+    /// `/global-webhooks/...`: on any worker (their sandboxes are on every worker).
+    GlobalWebhook,
+    /// Anything else, or not known yet: on the service's runtime.
+    Other,
+}
+
+/// How long a new connection may take to send the start of its first request before it is placed
+/// on the service's runtime without looking at it.
+const FIRST_BYTES: Duration = Duration::from_millis(500);
+
+/// A worker for a connection no one subscription owns: each in turn.
+fn spread() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Looks at the first request's line without consuming it.
+async fn first_request(stream: &TcpStream) -> FirstRequest {
+    let mut start = [0u8; 256];
+    match tokio::time::timeout(FIRST_BYTES, stream.peek(&mut start)).await {
+        Ok(Ok(n)) => classify(&start[..n]),
+        _ => FirstRequest::Other,
+    }
+}
+
+/// What the start of a request is for; a request line not complete in `start` is `Other`.
+fn classify(start: &[u8]) -> FirstRequest {
+    let Some(end) = start.iter().position(|&b| b == b'\n') else {
+        return FirstRequest::Other;
+    };
+    let mut parts = start[..end].split(|&b| b == b' ');
+    let target = parts.nth(1).unwrap_or_default();
+    let path = target.split(|&b| b == b'?').next().unwrap_or_default();
+    if let Some(rest) = path.strip_prefix(b"/webhooks/".as_slice()) {
+        let id = rest.split(|&b| b == b'/').next().unwrap_or_default();
+        return match std::str::from_utf8(id) {
+            Ok(id) if !id.is_empty() => FirstRequest::Webhook(id.to_string()),
+            _ => FirstRequest::Other,
+        };
+    }
+    if path.starts_with(b"/global-webhooks/") {
+        return FirstRequest::GlobalWebhook;
+    }
+    FirstRequest::Other
+}
 
 /// Connections served at once; more wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 4096;
@@ -53,21 +110,36 @@ pub async fn run<S: Store>(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let service = service_fn(move |request| {
-            let app = app.clone();
-            async move { Ok::<_, std::convert::Infallible>(route(&app, request).await) }
-        });
-        let connection = http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
+            let worker = match first_request(&stream).await {
+                FirstRequest::Webhook(id) => app.runtime.worker_of(&id).or_else(|| Some(spread())),
+                FirstRequest::GlobalWebhook => Some(spread()),
+                FirstRequest::Other => None,
+            };
+            let service = {
+                let app = app.clone();
+                service_fn(move |request| {
+                    let app = app.clone();
+                    async move { Ok::<_, std::convert::Infallible>(route(&app, request).await) }
+                })
+            };
+            let connection = http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            let connection = watcher.watch(connection);
+            let serve = async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+                drop(permit);
+            };
+            match worker {
+                Some(index) => app.runtime.spawn_on(index, serve),
+                None => serve.await,
             }
-            drop(permit);
         });
     }
     tracing::info!("shutting down: draining requests in flight");

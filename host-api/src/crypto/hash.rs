@@ -132,6 +132,14 @@ impl State {
         if self.is_finished() {
             return Err(throw::error(ctx, "update", "digest already called"));
         }
+        if let Some(text) = interop::known_text(ctx, data) {
+            let name = encoding_name(encoding)?;
+            let utf8 = name.as_deref().and_then(Encoding::from_name);
+            if matches!(utf8, None | Some(Encoding::Utf8)) {
+                self.feed(text.as_bytes());
+                return Ok(());
+            }
+        }
         if data.is_string() {
             return self.update_text(ctx, &string_arg(ctx, "update", "data", data)?, encoding);
         }

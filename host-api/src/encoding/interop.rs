@@ -197,3 +197,92 @@ pub fn buffer_to_string<'js>(
     let to_string: Function = buffer.get("toString")?;
     to_string.call((This(buffer), encoding))
 }
+
+/// Text this long or longer is turned into a JS string by [`new_string`]'s own UTF-16 encoder.
+const LONG_TEXT: usize = 512;
+
+/// A JS string of `text`. QuickJS stores text with characters above U+00FF as UTF-16 and
+/// decodes UTF-8 into it one byte at a time; for long text (a webhook's body) this encodes
+/// runs of ASCII eight bytes at a time instead.
+pub fn new_string<'js>(ctx: &Ctx<'js>, text: &str) -> rquickjs::Result<rquickjs::String<'js>> {
+    // A lead byte from 0xC4 up starts a character above U+00FF.
+    if text.len() < LONG_TEXT || !text.bytes().any(|b| b >= 0xC4) {
+        return rquickjs::String::from_str(ctx.clone(), text);
+    }
+    let units = utf16(text);
+    // SAFETY: `units` is alive for the call, which copies it; the returned value is owned and
+    // wrapped exactly once (or is an exception, turned into the pending error).
+    let value = unsafe { qjs::JS_NewStringUTF16(ctx.as_raw().as_ptr(), units.as_ptr(), units.len() as _) };
+    if unsafe { qjs::JS_IsException(value) } {
+        return Err(rquickjs::Error::Exception);
+    }
+    // SAFETY: as above.
+    let value = unsafe { Value::from_raw(ctx.clone(), value) };
+    value
+        .into_string()
+        .ok_or(rquickjs::Error::Unknown)
+}
+
+fn utf16(text: &str) -> Vec<u16> {
+    let bytes = text.as_bytes();
+    let mut units = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            if word & 0x8080_8080_8080_8080 == 0 {
+                units.extend(chunk.iter().map(|&b| u16::from(b)));
+                i += 8;
+                continue;
+            }
+        }
+        if bytes[i] < 0x80 {
+            units.push(u16::from(bytes[i]));
+            i += 1;
+            continue;
+        }
+        // `i` is always on a character boundary: only whole characters are consumed.
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        units.extend_from_slice(c.encode_utf16(&mut [0; 2]));
+        i += c.len_utf8();
+    }
+    units
+}
+
+/// The UTF-8 text of the one JS string made by [`known_string`] last in this runtime.
+#[derive(rquickjs::JsLifetime)]
+struct KnownText {
+    /// The JS string's address, kept alive by `__host.knownText` so no other string can take it.
+    address: usize,
+    text: std::rc::Rc<str>,
+}
+
+/// A JS string of `text` (a webhook's `rawBody`) whose UTF-8 the host keeps, so that hashing it
+/// reads `text` instead of converting the string back ([`known_text`]). Replaces the last one.
+pub fn known_string<'js>(
+    ctx: &Ctx<'js>,
+    text: std::rc::Rc<str>,
+) -> rquickjs::Result<rquickjs::String<'js>> {
+    let string = new_string(ctx, &text)?;
+    glue::natives(ctx)?.set("knownText", string.clone())?;
+    let address = string_address(string.as_value());
+    // Fails only while `known_text` holds it, which never spans JS.
+    let _ = ctx.store_userdata(KnownText { address, text });
+    Ok(string)
+}
+
+/// The UTF-8 text of `value` if it is the string [`known_string`] made last.
+pub fn known_text(ctx: &Ctx<'_>, value: &Value<'_>) -> Option<std::rc::Rc<str>> {
+    if !value.is_string() {
+        return None;
+    }
+    let known = ctx.userdata::<KnownText>()?;
+    (known.address == string_address(value)).then(|| known.text.clone())
+}
+
+fn string_address(value: &Value<'_>) -> usize {
+    // SAFETY: reads the pointer of a string value (a heap-allocated JSString), never dereferenced.
+    unsafe { value.as_raw().u.ptr as usize }
+}

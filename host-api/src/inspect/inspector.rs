@@ -55,6 +55,8 @@ impl<'s, 'js> Inspector<'s, 'js> {
             if self.opts.show_proxy {
                 return self.format_proxy(&target, &handler, recurse);
             }
+            // A lazily built `data` shows what it holds, as the object `JSON.parse` makes would.
+            let _ = crate::lazy_json::settle(self.ctx(), &handler, &target);
             let unwrapped = raw::unwrap_proxy(self.ctx(), &target);
             match unwrapped.and_then(|t| t.into_object()) {
                 Some(target) => obj = target,

@@ -3,7 +3,7 @@
 //! dropped, NaN as null) except that what JSON would silently lose fails instead: a function, a
 //! symbol, a BigInt, a cycle or a pending promise is an error naming where it sits (`result.a[2]`).
 
-use rquickjs::{Array, Ctx, Function, Object, String as JsString, Type, Value};
+use rquickjs::{Array, Ctx, Function, Object, Type, Value};
 use serde_json::{Map, Number, Value as Json};
 
 /// Builds the JS value of `json`.
@@ -12,7 +12,7 @@ pub fn to_js<'js>(ctx: &Ctx<'js>, json: &Json) -> rquickjs::Result<Value<'js>> {
         Json::Null => Value::new_null(ctx.clone()),
         Json::Bool(b) => Value::new_bool(ctx.clone(), *b),
         Json::Number(n) => number_to_js(ctx, n),
-        Json::String(s) => JsString::from_str(ctx.clone(), s)?.into_value(),
+        Json::String(s) => host_api::encoding::interop::new_string(ctx, s)?.into_value(),
         Json::Array(items) => {
             let array = Array::new(ctx.clone())?;
             for (i, item) in items.iter().enumerate() {
@@ -28,6 +28,27 @@ pub fn to_js<'js>(ctx: &Ctx<'js>, json: &Json) -> rquickjs::Result<Value<'js>> {
             object.into_value()
         }
     })
+}
+
+/// Builds the JS value of `json`, except that a member of the top-level object for which
+/// `build(key, value)` returns `Some` gets that value instead.
+pub fn to_js_with<'js>(
+    ctx: &Ctx<'js>,
+    json: &Json,
+    mut build: impl FnMut(&str, &Json) -> Option<rquickjs::Result<Value<'js>>>,
+) -> rquickjs::Result<Value<'js>> {
+    let Json::Object(map) = json else {
+        return to_js(ctx, json);
+    };
+    let object = Object::new(ctx.clone())?;
+    for (key, item) in map {
+        let value = match build(key, item) {
+            Some(built) => built?,
+            None => to_js(ctx, item)?,
+        };
+        object.set(key.as_str(), value)?;
+    }
+    Ok(object.into_value())
 }
 
 fn number_to_js<'js>(ctx: &Ctx<'js>, n: &Number) -> Value<'js> {

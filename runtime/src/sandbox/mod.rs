@@ -275,13 +275,23 @@ fn argument<'js>(
     data_from_raw_body: bool,
 ) -> Result<Value<'js>, Failure> {
     let threw = |e| Failure::Threw(Box::new(classify::exception(ctx, e)));
-    let arg = marshal::to_js(ctx, args).catch(ctx).map_err(threw)?;
+    let mut raw_body = None;
+    let arg = marshal::to_js_with(ctx, args, |key, value| match (key, value) {
+        // The host keeps its UTF-8, so hashing the body does not convert it back.
+        ("rawBody", serde_json::Value::String(raw)) => {
+            let raw: std::rc::Rc<str> = std::rc::Rc::from(raw.as_str());
+            raw_body = Some(raw.clone());
+            let string = host_api::encoding::interop::known_string(ctx, raw);
+            Some(string.map(rquickjs::String::into_value))
+        }
+        _ => None,
+    });
+    let arg = arg.catch(ctx).map_err(threw)?;
     if let (true, Some(object)) = (data_from_raw_body, arg.as_object()) {
-        let raw = args
-            .get("rawBody")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("null");
-        let data = ctx.json_parse(raw).catch(ctx).map_err(threw)?;
+        let raw = raw_body.unwrap_or_else(|| std::rc::Rc::from("null"));
+        let data = host_api::lazy_json::parse(ctx, raw)
+            .catch(ctx)
+            .map_err(threw)?;
         object.set("data", data).catch(ctx).map_err(threw)?;
     }
     add_aliases(&arg);

@@ -256,15 +256,19 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> StoreResult<()> {
 /// Runs one job in a savepoint: kept if it succeeded, rolled back alone if it failed.
 fn run_job(conn: &Connection, job: &mut dyn Job) -> StoreResult<()> {
     let failed = |e| StoreError(format!("write batch: {e}"));
-    conn.execute_batch("SAVEPOINT job").map_err(failed)?;
+    // Prepared once per connection: parsing these took as long as a webhook's inserts.
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run("SAVEPOINT job").map_err(failed)?;
     if job.run(conn) {
-        return conn.execute_batch("RELEASE job").map_err(failed);
+        return run("RELEASE job").map(drop).map_err(failed);
     }
     if conn.is_autocommit() {
         return Err(StoreError(
             "write batch: sqlite rolled the transaction back".into(),
         ));
     }
-    conn.execute_batch("ROLLBACK TO job; RELEASE job")
+    run("ROLLBACK TO job")
+        .and_then(|_| run("RELEASE job"))
+        .map(drop)
         .map_err(failed)
 }

@@ -131,7 +131,7 @@ pub(super) fn commit_webhook(
         .iter()
         .map(|event| insert_event(conn, event))
         .collect::<StoreResult<Vec<i64>>>()?;
-    append_log(conn, &commit.log)?;
+    insert_log(conn, &commit.log)?;
     Ok(ids)
 }
 
@@ -158,6 +158,13 @@ pub(super) fn append_log(conn: &Connection, log: &InvocationLog) -> StoreResult<
     if !exists(conn, id).map_err(failed)? {
         return Err(unknown(id));
     }
+    insert_log(conn, log)
+}
+
+/// Appends `log` to a subscription known to exist.
+fn insert_log(conn: &Connection, log: &InvocationLog) -> StoreResult<()> {
+    let id = &log.subscription_id;
+    let failed = |e| StoreError(format!("append log of subscription {id}: {e}"));
     let sql = "INSERT INTO invocations (subscription_id, method, started_at, duration_micros, outcome, \
         console, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     let error = log.error.as_ref().map(to_text).transpose()?;
