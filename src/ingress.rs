@@ -118,7 +118,8 @@ pub async fn deliver<S: Store>(
     Ok(result)
 }
 
-type Committing = std::pin::Pin<Box<dyn Future<Output = crate::store::StoreResult<Vec<i64>>> + Send>>;
+type Committing =
+    std::pin::Pin<Box<dyn Future<Output = crate::store::StoreResult<Vec<i64>>> + Send>>;
 
 /// A webhook's commit being waited for, and the pending state to forget once it is known.
 struct CommitWait<S: Store> {
@@ -144,10 +145,14 @@ impl<S: Store> Drop for CommitWait<S> {
             return;
         };
         let (app, id) = (self.app.clone(), std::mem::take(&mut self.id));
-        tokio::spawn(async move {
-            let _ = committed.await;
-            app.clear_pending_state(&id, seq);
-        });
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(async move {
+                let _ = committed.await;
+                app.clear_pending_state(&id, seq);
+            })),
+            // The process is stopping: nothing will read the state again.
+            Err(_) => app.clear_pending_state(&id, seq),
+        }
     }
 }
 

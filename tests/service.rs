@@ -1435,6 +1435,43 @@ async fn sigterm_lets_a_subscribe_whose_caller_hung_up_finish() {
 }
 
 /// The signing helpers the connector tests share (`tests/common`).
+/// A webhook's connection is served on the JS worker that runs its handle; the management API
+/// and `/metrics` are not, so a handle running for seconds holds neither up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_running_handle_holds_up_neither_the_api_nor_metrics() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let webhook = format!("{}/webhooks/{id}", service.url);
+    let spinning = tokio::spawn({
+        let client = client.clone();
+        async move {
+            let response = client
+                .post(webhook)
+                .json(&json!({ "id": 1, "spinMs": 3000 }));
+            response.send().await.unwrap().status()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for path in [format!("/api/subscriptions/{id}"), "/metrics".to_string()] {
+        // A new connection each time, as a separate client would open.
+        let fresh = common::client();
+        let start = Instant::now();
+        let response = fresh.get(format!("{}{path}", service.url)).send().await;
+        assert_eq!(response.unwrap().status(), 200, "{path}");
+        assert!(
+            start.elapsed() < Duration::from_millis(1500),
+            "{path} took {:?} while a handle ran",
+            start.elapsed()
+        );
+    }
+    assert!(!spinning.is_finished(), "the handle was still running");
+    assert_eq!(spinning.await.unwrap(), 202);
+}
+
 #[test]
 fn the_signing_helpers_match_known_values() {
     // RFC 4231 test case 2, and base64 as `Buffer.from('hello').toString('base64')` gives.

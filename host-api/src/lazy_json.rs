@@ -280,7 +280,10 @@ fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
 /// Just past the string whose opening quote is at `at`.
 fn string_end(bytes: &[u8], at: usize) -> usize {
     let mut i = at + 1;
-    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+    while let Some(found) = bytes
+        .get(i..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
         i += found;
         if bytes[i] == b'"' {
             return i + 1;
@@ -298,16 +301,19 @@ fn value_end(bytes: &[u8], at: usize) -> usize {
         Some(b'[') => (b'[', b']'),
         _ => {
             let rest = bytes.get(at..).unwrap_or_default();
-            let end = rest.iter().position(|b| {
-                matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-            });
+            let end = rest
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
             return at + end.unwrap_or(rest.len());
         }
     };
     // Valid JSON nests brackets of the other kind properly, so only this kind is counted.
     let mut depth = 0usize;
     let mut i = at;
-    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr3(b'"', open, close, rest)) {
+    while let Some(found) = bytes
+        .get(i..)
+        .and_then(|rest| memchr::memchr3(b'"', open, close, rest))
+    {
         i += found;
         match bytes[i] {
             b'"' => {
@@ -336,7 +342,12 @@ mod tests {
         found
             .list
             .iter()
-            .map(|m| (text[m.key.clone()].to_string(), text[m.value.clone()].to_string()))
+            .map(|m| {
+                (
+                    text[m.key.clone()].to_string(),
+                    text[m.value.clone()].to_string(),
+                )
+            })
             .collect()
     }
 
@@ -377,7 +388,14 @@ mod tests {
 
     #[test]
     fn truncated_text_stops_the_scan_without_panicking() {
-        for text in [r#"{"a":"#, r#"{"a":{"b":"#, r#"{"a"#, "{", r#"{"a":1,"#, r#"{"a":"\"#] {
+        for text in [
+            r#"{"a":"#,
+            r#"{"a":{"b":"#,
+            r#"{"a"#,
+            "{",
+            r#"{"a":1,"#,
+            r#"{"a":"\"#,
+        ] {
             let _ = members(text.as_bytes(), 0);
         }
     }

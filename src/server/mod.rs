@@ -150,3 +150,41 @@ pub async fn run<S: Store>(
         tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{FirstRequest, classify};
+
+    #[test]
+    fn the_first_request_line_places_the_connection() {
+        let webhook = |id: &str| FirstRequest::Webhook(id.to_string());
+        for (start, expected) in [
+            (
+                &b"POST /webhooks/abc HTTP/1.1\r\nHost: x\r\n"[..],
+                webhook("abc"),
+            ),
+            (
+                b"GET /webhooks/abc?challenge=1 HTTP/1.1\r\n",
+                webhook("abc"),
+            ),
+            (b"POST /webhooks/abc/more HTTP/1.1\r\n", webhook("abc")),
+            (
+                b"POST /global-webhooks/slack/events HTTP/1.1\r\n",
+                FirstRequest::GlobalWebhook,
+            ),
+            (b"GET /api/subscriptions HTTP/1.1\r\n", FirstRequest::Other),
+            (b"GET /metrics HTTP/1.1\r\n", FirstRequest::Other),
+            (b"POST /webhooks/ HTTP/1.1\r\n", FirstRequest::Other),
+            (b"POST /webhooks/abc", FirstRequest::Other),
+            (b"", FirstRequest::Other),
+            (b"\xff\xfe /webhooks/\xff HTTP/1.1\r\n", FirstRequest::Other),
+        ] {
+            assert_eq!(
+                classify(start),
+                expected,
+                "{}",
+                String::from_utf8_lossy(start)
+            );
+        }
+    }
+}

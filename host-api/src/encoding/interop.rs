@@ -212,43 +212,74 @@ pub fn new_string<'js>(ctx: &Ctx<'js>, text: &str) -> rquickjs::Result<rquickjs:
     let units = utf16(text);
     // SAFETY: `units` is alive for the call, which copies it; the returned value is owned and
     // wrapped exactly once (or is an exception, turned into the pending error).
-    let value = unsafe { qjs::JS_NewStringUTF16(ctx.as_raw().as_ptr(), units.as_ptr(), units.len() as _) };
+    let value =
+        unsafe { qjs::JS_NewStringUTF16(ctx.as_raw().as_ptr(), units.as_ptr(), units.len() as _) };
     if unsafe { qjs::JS_IsException(value) } {
         return Err(rquickjs::Error::Exception);
     }
     // SAFETY: as above.
     let value = unsafe { Value::from_raw(ctx.clone(), value) };
-    value
-        .into_string()
-        .ok_or(rquickjs::Error::Unknown)
+    value.into_string().ok_or(rquickjs::Error::Unknown)
 }
 
 fn utf16(text: &str) -> Vec<u16> {
     let bytes = text.as_bytes();
-    let mut units = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            if word & 0x8080_8080_8080_8080 == 0 {
-                units.extend(chunk.iter().map(|&b| u16::from(b)));
-                i += 8;
-                continue;
-            }
-        }
-        if bytes[i] < 0x80 {
-            units.push(u16::from(bytes[i]));
-            i += 1;
+    // UTF-16 never has more units than UTF-8 has bytes.
+    let mut units = vec![0u16; bytes.len()];
+    let (mut from, mut to) = (0, 0);
+    while from < bytes.len() {
+        if let (Some(chunk), Some(out)) = (bytes.get(from..from + 16), units.get_mut(to..to + 16))
+            && widen_ascii(chunk, out)
+        {
+            from += 16;
+            to += 16;
             continue;
         }
-        // `i` is always on a character boundary: only whole characters are consumed.
-        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+        // `from` is always on a character boundary: only whole characters are consumed.
+        let Some(c) = text.get(from..).and_then(|rest| rest.chars().next()) else {
             break;
         };
-        units.extend_from_slice(c.encode_utf16(&mut [0; 2]));
-        i += c.len_utf8();
+        let encoded = c.encode_utf16(&mut [0; 2]).len();
+        c.encode_utf16(&mut units[to..to + encoded]);
+        from += c.len_utf8();
+        to += encoded;
     }
+    units.truncate(to);
     units
+}
+
+/// Widens 16 bytes into 16 UTF-16 units if they are all ASCII.
+#[cfg(target_arch = "x86_64")]
+fn widen_ascii(chunk: &[u8], out: &mut [u16]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_setzero_si128, _mm_storeu_si128,
+        _mm_unpackhi_epi8, _mm_unpacklo_epi8,
+    };
+    assert!(chunk.len() >= 16 && out.len() >= 16);
+    // SAFETY: SSE2 is part of x86_64; the loads and stores are unaligned ones within the 16
+    // bytes and 16 units checked above.
+    unsafe {
+        let bytes = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+        if _mm_movemask_epi8(bytes) != 0 {
+            return false;
+        }
+        let zero = _mm_setzero_si128();
+        let out = out.as_mut_ptr().cast::<__m128i>();
+        _mm_storeu_si128(out, _mm_unpacklo_epi8(bytes, zero));
+        _mm_storeu_si128(out.add(1), _mm_unpackhi_epi8(bytes, zero));
+    }
+    true
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn widen_ascii(chunk: &[u8], out: &mut [u16]) -> bool {
+    if !chunk[..16].is_ascii() {
+        return false;
+    }
+    for (unit, &byte) in out[..16].iter_mut().zip(chunk) {
+        *unit = u16::from(byte);
+    }
+    true
 }
 
 /// The UTF-8 text of the one JS string made by [`known_string`] last in this runtime.
@@ -285,4 +316,40 @@ pub fn known_text(ctx: &Ctx<'_>, value: &Value<'_>) -> Option<std::rc::Rc<str>> 
 fn string_address(value: &Value<'_>) -> usize {
     // SAFETY: reads the pointer of a string value (a heap-allocated JSString), never dereferenced.
     unsafe { value.as_raw().u.ptr as usize }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utf16;
+
+    #[test]
+    fn utf16_matches_the_standard_encoder_across_chunk_edges() {
+        let pieces = [
+            "a",
+            "é",
+            "—",
+            "😀",
+            "0123456789abcdef",
+            "\u{7f}",
+            "\u{80}",
+            "ÿ",
+            "\u{10ffff}",
+        ];
+        // Every mix of offsets and pieces within a few chunks.
+        for start in 0..20 {
+            for piece in pieces {
+                for other in pieces {
+                    let text = format!(
+                        "{}{piece}{}{other}{}",
+                        "x".repeat(start),
+                        "y".repeat(15),
+                        "z".repeat(17)
+                    );
+                    let expected: Vec<u16> = text.encode_utf16().collect();
+                    assert_eq!(utf16(&text), expected, "{text:?}");
+                }
+            }
+        }
+        assert!(utf16("").is_empty());
+    }
 }
