@@ -52,8 +52,9 @@ pub fn settle<'js>(
     handler: &Value<'js>,
     target: &Value<'js>,
 ) -> rquickjs::Result<()> {
+    // A handler that is itself a Proxy is not ours (and asking its prototype would run its traps).
     let loaded = glue::natives(ctx)?.contains_key(glue::loaded_key("host:lazy-json"))?;
-    if !loaded {
+    if !loaded || handler.is_proxy() {
         return Ok(());
     }
     lazy_function(ctx, "settle")?.call((handler.clone(), target.clone()))

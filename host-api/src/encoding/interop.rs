@@ -282,11 +282,12 @@ fn widen_ascii(chunk: &[u8], out: &mut [u16]) -> bool {
     true
 }
 
-/// The UTF-8 text of the one JS string made by [`known_string`] last in this runtime.
+/// The UTF-8 text of the one JS string made by [`known_string`] last in this runtime. Holding the
+/// string keeps its address from being reused by another string while it is known. (rquickjs drops
+/// userdata before it frees the runtime.)
 #[derive(rquickjs::JsLifetime)]
-struct KnownText {
-    /// The JS string's address, kept alive by `__host.knownText` so no other string can take it.
-    address: usize,
+struct KnownText<'js> {
+    string: rquickjs::String<'js>,
     text: std::rc::Rc<str>,
 }
 
@@ -297,20 +298,27 @@ pub fn known_string<'js>(
     text: std::rc::Rc<str>,
 ) -> rquickjs::Result<rquickjs::String<'js>> {
     let string = new_string(ctx, &text)?;
-    glue::natives(ctx)?.set("knownText", string.clone())?;
-    let address = string_address(string.as_value());
+    let known = KnownText {
+        string: string.clone(),
+        text,
+    };
     // Fails only while `known_text` holds it, which never spans JS.
-    let _ = ctx.store_userdata(KnownText { address, text });
+    let _ = ctx.store_userdata(known);
     Ok(string)
 }
 
+/// Forgets the string [`known_string`] made last (and lets it go).
+pub fn forget_known_string(ctx: &Ctx<'_>) {
+    let _ = ctx.remove_userdata::<KnownText<'_>>();
+}
+
 /// The UTF-8 text of `value` if it is the string [`known_string`] made last.
-pub fn known_text(ctx: &Ctx<'_>, value: &Value<'_>) -> Option<std::rc::Rc<str>> {
+pub fn known_text<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Option<std::rc::Rc<str>> {
     if !value.is_string() {
         return None;
     }
-    let known = ctx.userdata::<KnownText>()?;
-    (known.address == string_address(value)).then(|| known.text.clone())
+    let known = ctx.userdata::<KnownText<'js>>()?;
+    (string_address(known.string.as_value()) == string_address(value)).then(|| known.text.clone())
 }
 
 fn string_address(value: &Value<'_>) -> usize {

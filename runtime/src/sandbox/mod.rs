@@ -144,6 +144,8 @@ impl Sandbox {
         let call = self.context.async_with(async |ctx| {
             let result = call(&ctx, &self.connector, callee, args, data_from_raw_body).await;
             host.console.end_invocation(&ctx);
+            // A warm sandbox must not keep the body (up to the body limit) until its next call.
+            host_api::encoding::interop::forget_known_string(&ctx);
             result
         });
         let outcome = tokio::time::timeout_at(deadline.into(), call).await;
