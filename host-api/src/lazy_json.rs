@@ -158,13 +158,16 @@ fn member<'js>(
         return Ok(Value::new_undefined(ctx));
     };
     let text = &body[range.clone()];
-    match text.as_bytes()[0] {
+    match text.as_bytes().first().copied().unwrap_or_default() {
         b'{' => {
             let child = Class::instance(ctx.clone(), JsonNode::new(body.clone(), range.start))?;
             lazy.call((child,))
         }
         b'"' if !text.contains('\\') => {
-            Ok(rquickjs::String::from_str(ctx, &text[1..text.len() - 1])?.into_value())
+            let inner = text
+                .get(1..text.len().saturating_sub(1))
+                .unwrap_or_default();
+            Ok(rquickjs::String::from_str(ctx, inner)?.into_value())
         }
         b't' => Ok(Value::new_bool(ctx, true)),
         b'f' => Ok(Value::new_bool(ctx, false)),
