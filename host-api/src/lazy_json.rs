@@ -5,8 +5,8 @@
 //! property is built on its first read from the body's text: an object as another such Proxy, a
 //! string or number directly, an array by `JSON.parse` of its text.
 //!
-//! Anything else that looks at the object as a whole (`Object.keys`, `in` aside, `JSON.stringify`,
-//! spreading, writing, freezing, `console.log`) first *settles* it: the object gets every property
+//! `in` is answered from the body too. Anything that looks at the object as a whole (`Object.keys`,
+//! `JSON.stringify`, spreading, writing, freezing, `console.log`) first *settles* it: the object gets every property
 //! in the body's order, values already read kept (so `data.issue === data.issue` holds throughout),
 //! and the Proxy forwards everything from then on. A handle cannot tell the difference from
 //! `JSON.parse` except by timing. Tricky: the body was checked to be JSON before it got here (the
