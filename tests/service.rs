@@ -32,6 +32,34 @@ fn external_app_with(renew_fails: Arc<AtomicBool>) -> FakeApp {
     )
 }
 
+/// A service with one active `ticks` subscription against the fake app.
+struct Running {
+    _app: FakeApp,
+    _dir: tempfile::TempDir,
+    client: reqwest::Client,
+    service: Service,
+    id: String,
+}
+
+impl Running {
+    async fn start() -> Running {
+        let app = external_app();
+        let (dir, data) = data_dir();
+        let client = client();
+        let service = Service::start(&data, &[]);
+        let (status, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().unwrap().to_string();
+        Running {
+            _app: app,
+            _dir: dir,
+            client,
+            service,
+            id,
+        }
+    }
+}
+
 async fn create(
     client: &reqwest::Client,
     service: &Service,
@@ -336,12 +364,13 @@ async fn the_api_token_guards_the_api_but_not_ingress() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_webhooks_to_one_subscription_lose_no_state_update() {
-    let app = external_app();
-    let (_dir, data) = data_dir();
-    let client = client();
-    let service = Service::start(&data, &[]);
-    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
-    let id = created["id"].as_str().unwrap().to_string();
+    let Running {
+        _app,
+        _dir,
+        client,
+        service,
+        id,
+    } = Running::start().await;
     let webhook = Arc::new(format!("{}/webhooks/{id}", service.url));
     let mut tasks = Vec::new();
     for n in 0..60 {
@@ -605,12 +634,13 @@ async fn a_failing_refresh_is_retried_with_backoff_and_visible() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_events_from_handle_store_nothing_and_answer_500() {
-    let app = external_app();
-    let (_dir, data) = data_dir();
-    let client = client();
-    let service = Service::start(&data, &[]);
-    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
-    let id = created["id"].as_str().unwrap();
+    let Running {
+        _app,
+        _dir,
+        client,
+        service,
+        id,
+    } = Running::start().await;
     let reply = client
         .post(format!("{}/webhooks/{id}", service.url))
         .json(&json!({ "badEvents": true }))
@@ -1434,17 +1464,17 @@ async fn sigterm_lets_a_subscribe_whose_caller_hung_up_finish() {
     assert_eq!(subscription["state"]["hookId"], "hook-1");
 }
 
-/// The signing helpers the connector tests share (`tests/common`).
 /// A webhook's connection is served on the JS worker that runs its handle; the management API
 /// and `/metrics` are not, so a handle running for seconds holds neither up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_running_handle_holds_up_neither_the_api_nor_metrics() {
-    let app = external_app();
-    let (_dir, data) = data_dir();
-    let client = client();
-    let service = Service::start(&data, &[]);
-    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
-    let id = created["id"].as_str().unwrap().to_string();
+    let Running {
+        _app,
+        _dir,
+        client,
+        service,
+        id,
+    } = Running::start().await;
     let webhook = format!("{}/webhooks/{id}", service.url);
     let spinning = tokio::spawn({
         let client = client.clone();
@@ -1472,6 +1502,7 @@ async fn a_long_running_handle_holds_up_neither_the_api_nor_metrics() {
     assert_eq!(spinning.await.unwrap(), 202);
 }
 
+/// The signing helpers the connector tests share (`tests/common`).
 #[test]
 fn the_signing_helpers_match_known_values() {
     // RFC 4231 test case 2, and base64 as `Buffer.from('hello').toString('base64')` gives.
