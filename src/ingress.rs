@@ -102,12 +102,9 @@ pub async fn deliver<S: Store>(
         app: app.clone(),
         id: id.to_string(),
         pending,
-        committed: Some(Box::pin(committed)),
+        committed: None,
     };
-    let outcome = match wait.committed.as_mut() {
-        Some(committed) => committed.await,
-        None => Ok(Vec::new()),
-    };
+    let outcome = wait.committed.insert(Box::pin(committed)).await;
     wait.committed = None;
     wait.forget_pending();
     outcome?;

@@ -79,9 +79,6 @@ pub struct JsonNode {
     members: OnceCell<Members>,
 }
 
-#[rquickjs::methods]
-impl JsonNode {}
-
 impl JsonNode {
     fn new(body: Rc<str>, start: usize) -> Self {
         JsonNode {

@@ -160,7 +160,7 @@ impl Runtime {
             std::thread::Builder::new()
                 .name(format!("js-worker-{index}"))
                 .stack_size(limits.thread_stack)
-                .spawn(move || worker_main(receiver, shared))?;
+                .spawn(move || worker_main(index, receiver, shared))?;
             workers.push(WorkerHandle {
                 jobs,
                 in_flight,
@@ -214,7 +214,8 @@ impl Runtime {
     /// Runs one invocation on a worker thread.
     pub async fn invoke(&self, invocation: Invocation) -> Outcome {
         let (reply, answer) = oneshot::channel();
-        let worker = &self.workers[self.worker_for(&invocation)];
+        let index = self.worker_for(&invocation);
+        let worker = &self.workers[index];
         let lost = |error: InvokeError| Outcome {
             result: Err(error),
             console: Vec::new(),
@@ -238,7 +239,10 @@ impl Runtime {
             ));
         }
         worker.sent.fetch_add(1, Ordering::Release);
+        // A caller on the worker itself (a connection served there) must not poll: the reply
+        // can only come once it yields.
         let quick = may_spin()
+            && WORKER_INDEX.get() != Some(index)
             && worker.last_micros.load(Ordering::Relaxed) < REPLY_SPIN.as_micros() as u64;
         let answer = if quick {
             spin_for_reply(answer).await
@@ -310,18 +314,31 @@ fn may_spin() -> bool {
     *MULTI_CORE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
-fn worker_main(mut jobs: mpsc::UnboundedReceiver<Work>, shared: Shared) {
+thread_local! {
+    /// The index of the worker this thread is, if it is one.
+    static WORKER_INDEX: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Shared) {
+    WORKER_INDEX.set(Some(index));
     let (spin_on, busy) = (shared.sent.clone(), shared.in_flight.clone());
-    let spin = move || {
-        // A worker with invocations in flight is waiting for their I/O or timers, whose wake-ups
-        // this loop cannot see: it sleeps at once. Only an idle worker spins for the next job.
-        if busy.load(Ordering::Acquire) != 0 || !may_spin() {
-            return;
-        }
-        let seen = spin_on.load(Ordering::Acquire);
-        let start = Instant::now();
-        while spin_on.load(Ordering::Acquire) == seen && start.elapsed() < IDLE_SPIN {
-            std::hint::spin_loop();
+    // Futures run here by `spawn_on` (connections) that have not ended.
+    let serving = Arc::new(AtomicUsize::new(0));
+    let spin = {
+        let serving = serving.clone();
+        move || {
+            // A worker with invocations in flight is waiting for their I/O or timers, one serving
+            // connections for their sockets: wake-ups this loop cannot see, so it sleeps at once.
+            // Only an idle worker spins for the next job.
+            let waiting = busy.load(Ordering::Acquire) != 0 || serving.load(Ordering::Acquire) != 0;
+            if waiting || !may_spin() {
+                return;
+            }
+            let seen = spin_on.load(Ordering::Acquire);
+            let start = Instant::now();
+            while spin_on.load(Ordering::Acquire) == seen && start.elapsed() < IDLE_SPIN {
+                std::hint::spin_loop();
+            }
         }
     };
     let built = tokio::runtime::Builder::new_current_thread()
@@ -345,7 +362,12 @@ fn worker_main(mut jobs: mpsc::UnboundedReceiver<Work>, shared: Shared) {
             let job = match work {
                 Work::Invoke(job) => job,
                 Work::Run(future) => {
-                    tokio::task::spawn_local(future);
+                    serving.fetch_add(1, Ordering::AcqRel);
+                    let serving = serving.clone();
+                    tokio::task::spawn_local(async move {
+                        future.await;
+                        serving.fetch_sub(1, Ordering::AcqRel);
+                    });
                     continue;
                 }
             };
