@@ -121,6 +121,16 @@ impl State {
         self.0.try_borrow().map_or(true, |state| state.is_none())
     }
 
+    /// `update` as the classes receive it: `data` missing reads as `undefined`.
+    fn update_with<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        data: Opt<Value<'js>>,
+        encoding: Opt<Value<'js>>,
+    ) -> rquickjs::Result<()> {
+        self.update(ctx, &or_undefined(ctx, data), encoding.0.as_ref())
+    }
+
     /// `update(data, inputEncoding)`, Node's rules: strings in any encoding (unknown ones read as
     /// UTF-8, odd-length hex refused), bytes from any ArrayBuffer view but not an ArrayBuffer.
     fn update<'js>(
@@ -239,11 +249,7 @@ impl Hash {
         data: Opt<Value<'js>>,
         encoding: Opt<Value<'js>>,
     ) -> rquickjs::Result<Class<'js, Self>> {
-        let data = or_undefined(&ctx, data);
-        this.0
-            .borrow()
-            .state
-            .update(&ctx, &data, encoding.0.as_ref())?;
+        this.0.borrow().state.update_with(&ctx, data, encoding)?;
         Ok(this.0)
     }
 
@@ -288,11 +294,7 @@ impl Hmac {
         data: Opt<Value<'js>>,
         encoding: Opt<Value<'js>>,
     ) -> rquickjs::Result<Class<'js, Self>> {
-        let data = or_undefined(&ctx, data);
-        this.0
-            .borrow()
-            .state
-            .update(&ctx, &data, encoding.0.as_ref())?;
+        this.0.borrow().state.update_with(&ctx, data, encoding)?;
         Ok(this.0)
     }
 
