@@ -32,32 +32,30 @@ fn external_app_with(renew_fails: Arc<AtomicBool>) -> FakeApp {
     )
 }
 
-/// A service with one active `ticks` subscription against the fake app.
-struct Running {
+/// What a test started with [`running`] must keep alive: the fake app and the data directory.
+struct Keep {
     _app: FakeApp,
     _dir: tempfile::TempDir,
-    client: reqwest::Client,
-    service: Service,
-    id: String,
 }
 
-impl Running {
-    async fn start() -> Running {
-        let app = external_app();
-        let (dir, data) = data_dir();
-        let client = client();
-        let service = Service::start(&data, &[]);
-        let (status, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
-        assert_eq!(status, 201, "{created}");
-        let id = created["id"].as_str().unwrap().to_string();
-        Running {
+/// A service with one active `ticks` subscription against the fake app, a client, and its id.
+async fn running() -> (Keep, reqwest::Client, Service, String) {
+    let app = external_app();
+    let (dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &[]);
+    let (status, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    (
+        Keep {
             _app: app,
             _dir: dir,
-            client,
-            service,
-            id,
-        }
-    }
+        },
+        client,
+        service,
+        id,
+    )
 }
 
 async fn create(
@@ -364,13 +362,7 @@ async fn the_api_token_guards_the_api_but_not_ingress() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_webhooks_to_one_subscription_lose_no_state_update() {
-    let Running {
-        _app,
-        _dir,
-        client,
-        service,
-        id,
-    } = Running::start().await;
+    let (_keep, client, service, id) = running().await;
     let webhook = Arc::new(format!("{}/webhooks/{id}", service.url));
     let mut tasks = Vec::new();
     for n in 0..60 {
@@ -634,13 +626,7 @@ async fn a_failing_refresh_is_retried_with_backoff_and_visible() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_events_from_handle_store_nothing_and_answer_500() {
-    let Running {
-        _app,
-        _dir,
-        client,
-        service,
-        id,
-    } = Running::start().await;
+    let (_keep, client, service, id) = running().await;
     let reply = client
         .post(format!("{}/webhooks/{id}", service.url))
         .json(&json!({ "badEvents": true }))
@@ -1468,13 +1454,7 @@ async fn sigterm_lets_a_subscribe_whose_caller_hung_up_finish() {
 /// and `/metrics` are not, so a handle running for seconds holds neither up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_running_handle_holds_up_neither_the_api_nor_metrics() {
-    let Running {
-        _app,
-        _dir,
-        client,
-        service,
-        id,
-    } = Running::start().await;
+    let (_keep, client, service, id) = running().await;
     let webhook = format!("{}/webhooks/{id}", service.url);
     let spinning = tokio::spawn({
         let client = client.clone();
