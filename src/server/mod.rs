@@ -11,15 +11,16 @@
 mod routes;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::app::App;
 use crate::store::Store;
@@ -117,29 +118,23 @@ pub async fn run<S: Store>(
                 FirstRequest::GlobalWebhook => Some(spread()),
                 FirstRequest::Other => None,
             };
-            let service = {
-                let app = app.clone();
-                service_fn(move |request| {
-                    let app = app.clone();
-                    async move { Ok::<_, std::convert::Infallible>(route(&app, request).await) }
-                })
+            let Some(index) = worker else {
+                return serve(app, stream, peer, watcher, permit).await;
             };
-            let connection = http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            let connection = watcher.watch(connection);
-            let serve = async move {
-                if let Err(error) = connection.await {
-                    tracing::debug!(%error, %peer, "connection ended with an error");
+            // Registered again on the worker's own event loop: a socket keeps the one it was
+            // made on, and readiness from the service's would cost that thread a wake-up and
+            // the worker a cross-thread wake per request.
+            let stream = match stream.into_std() {
+                Ok(stream) => stream,
+                Err(error) => return tracing::warn!(%error, %peer, "cannot move a connection"),
+            };
+            let owner = app.clone();
+            owner.runtime.spawn_on(index, async move {
+                match TcpStream::from_std(stream) {
+                    Ok(stream) => serve(app, stream, peer, watcher, permit).await,
+                    Err(error) => tracing::warn!(%error, %peer, "cannot serve a connection"),
                 }
-                drop(permit);
-            };
-            match worker {
-                Some(index) => app.runtime.spawn_on(index, serve),
-                None => serve.await,
-            }
+            });
         });
     }
     tracing::info!("shutting down: draining requests in flight");
@@ -149,6 +144,32 @@ pub async fn run<S: Store>(
     {
         tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway");
     }
+}
+
+/// Serves one connection with keep-alive until it closes or the server drains.
+async fn serve<S: Store>(
+    app: Arc<App<S>>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    watcher: Watcher,
+    permit: OwnedSemaphorePermit,
+) {
+    let service = {
+        let app = app.clone();
+        service_fn(move |request| {
+            let app = app.clone();
+            async move { Ok::<_, std::convert::Infallible>(route(&app, request).await) }
+        })
+    };
+    let connection = http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(%error, %peer, "connection ended with an error");
+    }
+    drop(permit);
 }
 
 #[cfg(test)]
