@@ -9,8 +9,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -132,6 +132,7 @@ pub struct Runtime {
     workers: Vec<WorkerHandle>,
     alive: Arc<AtomicUsize>,
     limits: Arc<Limits>,
+    idle: Arc<OnceLock<IdleHook>>,
 }
 
 impl Runtime {
@@ -139,6 +140,7 @@ impl Runtime {
     pub fn new(limits: Limits) -> std::io::Result<Self> {
         let limits = Arc::new(limits);
         let alive = Arc::new(AtomicUsize::new(0));
+        let idle = Arc::new(OnceLock::new());
         let count = limits.workers.max(1);
         // Built once here so that a client that cannot be built fails `Runtime::new`; each worker
         // then builds its own, with a connection pool of its own on its own event loop.
@@ -156,6 +158,7 @@ impl Runtime {
                 sent: sent.clone(),
                 last_micros: last_micros.clone(),
                 workers: count,
+                idle: idle.clone(),
             };
             std::thread::Builder::new()
                 .name(format!("js-worker-{index}"))
@@ -172,7 +175,14 @@ impl Runtime {
             workers,
             alive,
             limits,
+            idle,
         })
+    }
+
+    /// Sets what a worker calls each time it has run everything it can and is about to sleep
+    /// (the service's store commits its waiting batch then). Only the first hook set is kept.
+    pub fn on_idle(&self, hook: impl Fn() + Send + Sync + 'static) {
+        let _ = self.idle.set(Box::new(hook));
     }
 
     pub fn limits(&self) -> &Limits {
@@ -301,7 +311,11 @@ struct Shared {
     sent: Arc<AtomicUsize>,
     last_micros: Arc<AtomicU64>,
     workers: usize,
+    idle: Arc<OnceLock<IdleHook>>,
 }
+
+/// Called by a worker each time it has nothing left to run and is about to sleep.
+type IdleHook = Box<dyn Fn() + Send + Sync>;
 
 /// How long an idle worker keeps polling for the next job before its thread sleeps. Waking a
 /// sleeping thread costs tens of microseconds on a VM, more than a warm invocation itself.
@@ -326,7 +340,11 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
     let serving = Arc::new(AtomicUsize::new(0));
     let spin = {
         let serving = serving.clone();
+        let idle = shared.idle.clone();
         move || {
+            if let Some(hook) = idle.get() {
+                hook();
+            }
             // A worker with invocations in flight is waiting for their I/O or timers, one serving
             // connections for their sockets: wake-ups this loop cannot see, so it sleeps at once.
             // Only an idle worker spins for the next job.

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use runtime::{Isolation, Limits, Runtime};
 
 use crate::app::{App, Config};
-use crate::store::SqliteStore;
+use crate::store::{SqliteStore, Store};
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -89,6 +89,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         connector_parameters,
     };
     let app = App::new(config, runtime, connectors, store);
+    let idle = std::sync::Arc::downgrade(&app);
+    // A worker with nothing left to run has queued the commit of every webhook it was handling.
+    app.runtime.on_idle(move || {
+        if let Some(app) = idle.upgrade() {
+            app.store.workers_idle();
+        }
+    });
     crate::lifecycle::fail_interrupted(&app)
         .await
         .context("cannot mark subscriptions interrupted by the last stop")?;

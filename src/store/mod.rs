@@ -150,11 +150,13 @@ pub struct WebhookCommit {
 }
 
 /// A commit on its way ([`Store::expect_commit`]); counted until dropped.
-pub struct Expected(pub Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>);
+pub struct Expected(Option<std::sync::Arc<Coming>>);
 
 impl Expected {
-    pub fn counting(coming: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Expected {
-        coming.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    pub fn counting(coming: &std::sync::Arc<Coming>) -> Expected {
+        coming
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Expected(Some(coming.clone()))
     }
 }
@@ -162,8 +164,59 @@ impl Expected {
 impl Drop for Expected {
     fn drop(&mut self) {
         if let Some(coming) = &self.0 {
-            coming.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            coming.arrived();
         }
+    }
+}
+
+/// The commits on their way, and the thread that waits for them: until the JS workers have run
+/// everything they can ([`Coming::idle`]), since a webhook being handled then has its commit queued.
+#[derive(Default)]
+pub struct Coming {
+    count: std::sync::atomic::AtomicUsize,
+    idle: std::sync::atomic::AtomicBool,
+    waiter: std::sync::OnceLock<std::thread::Thread>,
+}
+
+impl Coming {
+    /// Commits still on their way.
+    pub fn count(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Makes the calling thread the one [`Coming::idle`] wakes.
+    pub fn wait_here(&self) {
+        let _ = self.waiter.set(std::thread::current());
+    }
+
+    /// Parks the waiting thread, if commits are on their way, until the workers are next idle or
+    /// `deadline` passes.
+    pub fn wait(&self, deadline: std::time::Instant) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.count() == 0 {
+            return;
+        }
+        self.idle.store(false, SeqCst);
+        while !self.idle.load(SeqCst) {
+            let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) else {
+                return;
+            };
+            std::thread::park_timeout(left);
+        }
+    }
+
+    /// The JS workers have nothing left to run: a waiting batch may commit.
+    pub fn idle(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !self.idle.swap(true, SeqCst)
+            && let Some(waiter) = self.waiter.get()
+        {
+            waiter.unpark();
+        }
+    }
+
+    fn arrived(&self) {
+        self.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -207,6 +260,9 @@ pub trait Store: Send + Sync + 'static {
     fn expect_commit(&self) -> Expected {
         Expected(None)
     }
+    /// The JS workers have run everything they can: no webhook being handled will queue its
+    /// commit before they run again, so a batch waiting for them may commit now.
+    fn workers_idle(&self) {}
     /// Stores events of several subscriptions (a global webhook's) in one transaction; returns
     /// their ids. Queued when called, like [`Store::commit_webhook`].
     fn commit_events(
@@ -252,4 +308,50 @@ pub trait Store: Send + Sync + 'static {
     fn set_cursor(&self, name: &str, value: i64) -> impl Future<Output = StoreResult<()>> + Send;
     /// The earliest refresh time of any active subscription.
     fn next_refresh_at(&self) -> impl Future<Output = StoreResult<Option<Millis>>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::{Coming, Expected};
+
+    const LONG: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn a_batch_waits_for_expected_commits_only_until_the_workers_are_idle() {
+        let coming = Arc::new(Coming::default());
+        coming.wait_here();
+
+        let start = Instant::now();
+        coming.wait(start + LONG);
+        assert!(start.elapsed() < LONG / 4, "waited with nothing coming");
+
+        let expected = Expected::counting(&coming);
+        let idle = {
+            let coming = coming.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                coming.idle();
+            })
+        };
+        let start = Instant::now();
+        coming.wait(start + LONG);
+        let waited = start.elapsed();
+        idle.join().unwrap();
+        assert!(
+            waited >= Duration::from_millis(50) && waited < LONG / 4,
+            "waited {waited:?} for idle workers"
+        );
+
+        // An idle signal from before the wait does not count: the workers may have taken up
+        // webhooks since.
+        coming.idle();
+        let start = Instant::now();
+        coming.wait(start + Duration::from_millis(100));
+        assert!(start.elapsed() >= Duration::from_millis(100));
+        drop(expected);
+        assert_eq!(coming.count(), 0);
+    }
 }

@@ -190,6 +190,10 @@ impl Store for SqliteStore {
         Expected::counting(self.writer.coming())
     }
 
+    fn workers_idle(&self) {
+        self.writer.coming().idle();
+    }
+
     fn commit_events(
         &self,
         events: Vec<NewEvent>,

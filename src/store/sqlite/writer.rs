@@ -4,29 +4,31 @@
 //! batch) and only then answers each caller. Tricky: an error that makes SQLite abort the whole
 //! transaction (I/O, full disk) must fail the batch, not let later jobs run in autocommit mode.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::cache::Cache;
 use super::reads;
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Coming, StoreError, StoreResult};
 
 /// A connection shared between threads (the in-memory store's writer and reader are one).
 pub(super) type Shared = Arc<Mutex<Connection>>;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
-/// While webhooks are being handled (their commits on the way), a batch waits this long for them
-/// before it commits, so that they share its sync. Measured on one core (bench/webhooks.sh):
-/// 1 ms took group commit from ~1 to ~7 webhooks a sync and throughput up by ~60%; longer waits did
-/// no better. With no webhook in flight (an idle service, one client at a time, lifecycle writes)
-/// a batch commits at once.
+/// While webhooks are being handled (their commits on the way), a batch waits for them, so that
+/// they share its sync: until the JS workers have run all they can (every webhook they were
+/// handling has queued its commit), at most this long. Measured on one core (bench/webhooks.sh, 16
+/// connections): committing at once made batches of ~1 webhook, waiting a fixed 1 ms ~7 (throughput
+/// up by ~60%); ending the wait when the workers are idle as well gave ~5% more, since the core
+/// no longer idles out the rest of the millisecond. With no webhook in flight (an idle service, one
+/// client at a time, lifecycle writes) a batch commits at once.
 const COMMIT_DELAY: Duration = Duration::from_millis(1);
 
 /// The writer thread's handle: the queue's sending end, the thread, its commit count.
@@ -35,7 +37,7 @@ pub(super) struct Writer {
     thread: Mutex<Option<JoinHandle<()>>>,
     commits: Arc<AtomicU64>,
     /// Commits on their way: webhooks being handled (see `Store::expect_commit`).
-    coming: Arc<AtomicUsize>,
+    coming: Arc<Coming>,
 }
 
 impl Writer {
@@ -43,7 +45,7 @@ impl Writer {
     pub(super) fn start(conn: Shared, cache: Arc<Cache>) -> StoreResult<Writer> {
         let (queue, jobs) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
-        let coming = Arc::new(AtomicUsize::new(0));
+        let coming = Arc::new(Coming::default());
         let (counter, awaited) = (commits.clone(), coming.clone());
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
@@ -58,7 +60,7 @@ impl Writer {
     }
 
     /// The count of commits on their way.
-    pub(super) fn coming(&self) -> &Arc<AtomicUsize> {
+    pub(super) fn coming(&self) -> &Arc<Coming> {
         &self.coming
     }
 
@@ -196,15 +198,13 @@ fn run(
     conn: &Shared,
     jobs: &Receiver<Box<dyn Job>>,
     commits: &AtomicU64,
-    coming: &AtomicUsize,
+    coming: &Coming,
     cache: &Cache,
 ) {
+    coming.wait_here();
     while let Ok(first) = jobs.recv() {
         // Webhooks being handled now will commit soon: let them join this batch and its sync.
-        // One sleep, not a poll: on one core every wake-up is a context switch.
-        if coming.load(Ordering::SeqCst) > 0 {
-            std::thread::sleep(COMMIT_DELAY);
-        }
+        coming.wait(Instant::now() + COMMIT_DELAY);
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
         let conn = lock(conn);

@@ -161,6 +161,56 @@ async fn the_version_2_fixture_loads_and_takes_global_routes() {
     assert_eq!(user_version(&path), CURRENT);
 }
 
+/// Version 4 turned the log's index ascending (new rows append to it): the newest logs still come
+/// first, read from the index without sorting.
+#[tokio::test]
+async fn logs_read_newest_first_from_the_migrated_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite");
+    std::fs::copy(fixture(2), &path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    for method in ["refresh", "handle"] {
+        store.append_log(log("sub-2", method)).await.unwrap();
+    }
+    let methods: Vec<String> = store
+        .logs("sub-2", 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.method)
+        .collect();
+    assert_eq!(methods, ["handle", "refresh"]);
+    let (plan, descending) = store
+        .readers
+        .read(|conn| {
+            let sql = "EXPLAIN QUERY PLAN SELECT id FROM invocations \
+                WHERE subscription_id = 'sub-2' ORDER BY id DESC LIMIT 2";
+            let mut statement = conn.prepare(sql).unwrap();
+            let plan: Vec<String> = statement
+                .query_map([], |row| row.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let descending: bool = conn
+                .query_row(
+                    "SELECT desc FROM pragma_index_xinfo('invocations_by_subscription') WHERE name = 'id'",
+                    [],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            Ok((plan.join("; "), descending))
+        })
+        .await
+        .unwrap();
+    assert!(
+        plan.contains("USING COVERING INDEX invocations_by_subscription")
+            || plan.contains("USING INDEX invocations_by_subscription"),
+        "{plan}"
+    );
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    assert!(!descending);
+}
+
 #[tokio::test]
 async fn a_closed_store_fails_without_panicking() {
     let (_dir, store) = temp_store();
