@@ -23,6 +23,8 @@ use rquickjs::{Atom, Class, Ctx, Function, JsLifetime, Object, Value};
 
 use crate::glue;
 
+mod scan;
+
 /// Bodies shorter than this are parsed at once: for them `JSON.parse` is cheaper than the Proxies.
 pub const LAZY_FROM: usize = 2048;
 
@@ -236,7 +238,7 @@ fn members(bytes: &[u8], start: usize) -> Members {
         return found;
     }
     while bytes.get(at) == Some(&b'"') {
-        let key_end = string_end(bytes, at);
+        let key_end = scan::string_end(bytes, at);
         let key = at + 1..key_end.saturating_sub(1).max(at + 1);
         let escaped = bytes[key.clone()].contains(&b'\\');
         if escaped && decode_key(bytes, &key).is_none() {
@@ -278,28 +280,11 @@ fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Just past the string whose opening quote is at `at`.
-fn string_end(bytes: &[u8], at: usize) -> usize {
-    let mut i = at + 1;
-    while let Some(found) = bytes
-        .get(i..)
-        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-    {
-        i += found;
-        if bytes[i] == b'"' {
-            return i + 1;
-        }
-        i += 2;
-    }
-    bytes.len()
-}
-
 /// Just past the value starting at `at`.
 fn value_end(bytes: &[u8], at: usize) -> usize {
-    let (open, close) = match bytes.get(at) {
-        Some(b'"') => return string_end(bytes, at),
-        Some(b'{') => (b'{', b'}'),
-        Some(b'[') => (b'[', b']'),
+    match bytes.get(at) {
+        Some(b'"') => return scan::string_end(bytes, at),
+        Some(b'{' | b'[') => {}
         _ => {
             let rest = bytes.get(at..).unwrap_or_default();
             let end = rest
@@ -307,31 +292,8 @@ fn value_end(bytes: &[u8], at: usize) -> usize {
                 .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
             return at + end.unwrap_or(rest.len());
         }
-    };
-    // Valid JSON nests brackets of the other kind properly, so only this kind is counted.
-    let mut depth = 0usize;
-    let mut i = at;
-    while let Some(found) = bytes
-        .get(i..)
-        .and_then(|rest| memchr::memchr3(b'"', open, close, rest))
-    {
-        i += found;
-        match bytes[i] {
-            b'"' => {
-                i = string_end(bytes, i);
-                continue;
-            }
-            b if b == open => depth += 1,
-            _ => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-        }
-        i += 1;
     }
-    bytes.len()
+    scan::container_end(bytes, at)
 }
 
 #[cfg(test)]

@@ -184,8 +184,10 @@ fn insert_log(conn: &Connection, log: &InvocationLog) -> StoreResult<()> {
 }
 
 fn insert_event(conn: &Connection, event: &NewEvent) -> StoreResult<i64> {
+    // Not `RETURNING id`: SQLite gathers returned rows in a table of their own, which took a third
+    // of the insert's time; the connection's last rowid is this row's.
     let sql = "INSERT INTO events (subscription_id, connector, event, kind, body, received_at) \
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     let values = params![
         event.subscription_id,
         event.connector,
@@ -195,7 +197,8 @@ fn insert_event(conn: &Connection, event: &NewEvent) -> StoreResult<i64> {
         event.received_at
     ];
     conn.prepare_cached(sql)
-        .and_then(|mut statement| statement.query_row(values, |row| row.get(0)))
+        .and_then(|mut statement| statement.execute(values))
+        .map(|_| conn.last_insert_rowid())
         .map_err(|e| {
             StoreError(format!(
                 "insert event of subscription {}: {e}",
