@@ -76,6 +76,9 @@ fn main() {
         report("cold handle (new sandbox)", &cold);
         let mapped = measure(&runtime, &connector, "issues-map/handle", Some("map"), 20_000).await;
         report("declarative handle (mapping)", &mapped);
+        let delivery = github_delivery();
+        let github = measure_with(&runtime, || delivery.clone(), Some("github"), 20_000).await;
+        report("warm GitHub delivery (9.4 KB)", &github);
         let per_sandbox = warm_sandbox_bytes(&runtime, &connector, 2_000).await;
         println!(
             "memory per warm sandbox: {} KiB (RSS growth over 2000 warm sandboxes)",
@@ -115,6 +118,53 @@ fn invocation(connector: &Arc<Connector>, method: &str, subscription: Option<&st
     }
 }
 
+/// What the service hands `handle` for bench/webhooks.sh's delivery: the 9.4 KB GitHub `issues`
+/// body as `rawBody`, `data` built from it in the sandbox, a correct `X-Hub-Signature-256`; the
+/// handle checks the HMAC and returns one record event.
+fn github_delivery() -> Invocation {
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench");
+    let connector =
+        runtime::connector::load_connector(&bench.join("connectors/github-bench")).unwrap();
+    let body = std::fs::read_to_string(bench.join("fixtures/issues-opened.json")).unwrap();
+    let secret = "bench-webhook-secret";
+    let signature = {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(body.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256={hex}")
+    };
+    Invocation {
+        connector: Arc::new(connector),
+        target: Target::event("issues", "handle"),
+        args: json!({
+            "parameters": {"secret": secret},
+            "state": {},
+            "credentials": {},
+            "connectorParameters": {},
+            "headers": {
+                "host": "127.0.0.1:8080",
+                "content-type": "application/json",
+                "user-agent": "GitHub-Hookshot/5a2a3d1",
+                "accept": "*/*",
+                "x-github-event": "issues",
+                "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+                "x-hub-signature-256": signature,
+                "content-length": body.len().to_string(),
+            },
+            "query": {},
+            "rawBody": body,
+            "data": null,
+            "method": "POST",
+            "webhookUri": "http://127.0.0.1:8080/webhooks/github",
+        }),
+        subscription: None,
+        timeout: None,
+        data_from_raw_body: true,
+    }
+}
+
 struct Figures {
     total_p50: f64,
     total_p99: f64,
@@ -130,18 +180,26 @@ async fn measure(
     sub: Option<&str>,
     n: usize,
 ) -> Figures {
+    measure_with(runtime, || invocation(connector, method, sub), sub, n).await
+}
+
+async fn measure_with(
+    runtime: &Runtime,
+    make: impl Fn() -> Invocation,
+    sub: Option<&str>,
+    n: usize,
+) -> Figures {
     for _ in 0..n / 10 {
-        runtime
-            .invoke(invocation(connector, method, sub))
-            .await
-            .result
-            .unwrap();
+        let mut request = make();
+        request.subscription = sub.map(str::to_string);
+        runtime.invoke(request).await.result.unwrap();
     }
     let mut total = Vec::with_capacity(n);
     let mut worker = Vec::with_capacity(n);
     let mut queued = Vec::with_capacity(n);
     for _ in 0..n {
-        let request = invocation(connector, method, sub);
+        let mut request = make();
+        request.subscription = sub.map(str::to_string);
         let start = Instant::now();
         let outcome = runtime.invoke(request).await;
         total.push(start.elapsed());
