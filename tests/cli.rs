@@ -125,6 +125,26 @@ fn invoke_timeout_ms_ends_an_endless_loop() {
     );
 }
 
+/// The binary allocates through mimalloc (QuickJS's `malloc` too): the heap limit still holds.
+#[test]
+fn invoke_memory_mb_ends_a_memory_bomb() {
+    let folder = Folder::new(&[(
+        "connectors/demo/events/issues/handle.js",
+        "export default () => { const a = []; for (;;) a.push(new Array(100000).fill(1.5)) }\n",
+    )]);
+    let out = run(
+        &["invoke", "demo", "issues", "handle", "--memory-mb", "16"],
+        &folder.path(),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("ran out of memory (limit 16 MiB)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn invoke_bad_usage_explains_itself() {
     let folder = Folder::new(&[("connectors/demo/events/issues/handle.js", HANDLE)]);
