@@ -7,7 +7,7 @@
 // of each handler, and settling sets that prototype to null; the handler holds no closure, so no
 // Proxy is part of a reference cycle.
 
-const { jsonMember, jsonHas, jsonSettle } = globalThis.__host
+const { jsonMember, jsonGet, jsonHas, jsonSettle } = globalThis.__host
 const {
   get: reflectGet,
   has: reflectHas,
@@ -32,7 +32,9 @@ function settleHandler(handler, target) {
 
 const traps = {
   __proto__: null,
-  get(target, key, receiver) {
+  // Native: a member of the body in one call; everything else through `slowGet`.
+  get: jsonGet,
+  slowGet(target, key, receiver) {
     if (typeof key === 'string' && !hasOwn(target, key)) {
       const value = jsonMember(this.node, key, lazy)
       if (value === lazy) {
@@ -79,9 +81,12 @@ const traps = {
 }
 
 /** The object at `node` of the body, built as it is read. */
-export function lazy(node) {
+function lazy(node) {
   return new ProxyClass({}, { __proto__: traps, node })
 }
+
+traps.lazy = lazy
+export { lazy }
 
 /** Settles the lazy object with this Proxy `handler` and `target`; anything else is left alone. */
 export function settle(handler, target) {

@@ -18,6 +18,7 @@ use std::ops::Range;
 use std::rc::Rc;
 
 use rquickjs::class::Trace;
+use rquickjs::function::This;
 use rquickjs::object::Property;
 use rquickjs::{Atom, Class, Ctx, Function, JsLifetime, Object, Value};
 
@@ -28,10 +29,11 @@ mod scan;
 /// Bodies shorter than this are parsed at once: for them `JSON.parse` is cheaper than the Proxies.
 pub const LAZY_FROM: usize = 2048;
 
-/// Registers `__host.jsonMember`, `jsonHas` and `jsonSettle` (see `js/lazy-json.js`).
+/// Registers `__host.jsonMember`, `jsonGet`, `jsonHas` and `jsonSettle` (see `js/lazy-json.js`).
 pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     let host = glue::natives(ctx)?;
     host.set("jsonMember", Function::new(ctx.clone(), member)?)?;
+    host.set("jsonGet", Function::new(ctx.clone(), get_trap)?)?;
     host.set("jsonHas", Function::new(ctx.clone(), has)?)?;
     host.set("jsonSettle", Function::new(ctx.clone(), settle_target)?)?;
     Ok(())
@@ -98,6 +100,11 @@ impl JsonNode {
     /// The text of member `key`'s value, the last one if the key repeats; `Err` when a key of
     /// this object cannot be compared as Rust text (a lone surrogate), so the caller settles.
     fn find(&self, key: &str) -> Result<Option<Range<usize>>, Unreadable> {
+        Ok(self.member(key)?.map(|m| m.value.clone()))
+    }
+
+    /// Member `key`, the last one if the key repeats (see [`JsonNode::find`]).
+    fn member(&self, key: &str) -> Result<Option<&Member>, Unreadable> {
         let members = self.members();
         if members.unreadable {
             return Err(Unreadable);
@@ -110,7 +117,7 @@ impl JsonNode {
                 true => decode_key(bytes, &m.key).is_some_and(|k| k == key),
             }
         });
-        Ok(found.map(|m| m.value.clone()))
+        Ok(found)
     }
 }
 
@@ -131,6 +138,8 @@ struct Member {
     /// Whether the key has escapes.
     escaped: bool,
     value: Range<usize>,
+    /// Whether its value is on the target already.
+    built: std::cell::Cell<bool>,
 }
 
 /// `__host.jsonMember(node, key, lazy)`: member `key` of `node` as a JS value (an object through
@@ -153,9 +162,19 @@ fn member<'js>(
         };
         (found, node.body.clone())
     };
-    let Some(range) = found else {
-        return Ok(Value::new_undefined(ctx));
-    };
+    match found {
+        Some(range) => value_of(&ctx, &body, range, &lazy),
+        None => Ok(Value::new_undefined(ctx)),
+    }
+}
+
+/// The JS value of the body's text at `range`: an object through `lazy(childNode)`.
+fn value_of<'js>(
+    ctx: &Ctx<'js>,
+    body: &Rc<str>,
+    range: Range<usize>,
+    lazy: &Function<'js>,
+) -> rquickjs::Result<Value<'js>> {
     let text = &body[range.clone()];
     match text.as_bytes().first().copied().unwrap_or_default() {
         b'{' => {
@@ -166,13 +185,57 @@ fn member<'js>(
             let inner = text
                 .get(1..text.len().saturating_sub(1))
                 .unwrap_or_default();
-            Ok(rquickjs::String::from_str(ctx, inner)?.into_value())
+            Ok(rquickjs::String::from_str(ctx.clone(), inner)?.into_value())
         }
-        b't' => Ok(Value::new_bool(ctx, true)),
-        b'f' => Ok(Value::new_bool(ctx, false)),
-        b'n' => Ok(Value::new_null(ctx)),
+        b't' => Ok(Value::new_bool(ctx.clone(), true)),
+        b'f' => Ok(Value::new_bool(ctx.clone(), false)),
+        b'n' => Ok(Value::new_null(ctx.clone())),
         _ => ctx.json_parse(text),
     }
+}
+
+/// `__host.jsonGet`, the `get` trap itself (its handler is `this`), so that reading a member
+/// costs one native call: a member built before is the target's own property; a member of the
+/// body not built yet is built, kept on the target and returned. Everything else (a symbol, a
+/// key the body lacks, which may be on the prototype, a handler settled meanwhile, an object
+/// to settle first) goes to the handler's `slowGet`, the trap written in JS.
+fn get_trap<'js>(
+    ctx: Ctx<'js>,
+    handler: This<Object<'js>>,
+    target: Object<'js>,
+    key: Value<'js>,
+    receiver: Value<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    let name = key.as_string().and_then(|k| k.to_string().ok());
+    let node = handler.0.get::<_, Option<Class<JsonNode>>>("node")?;
+    if let (Some(name), Some(node)) = (name, node) {
+        let found = match node.borrow().member(&name) {
+            Ok(Some(member)) => Some((member.value.clone(), member.built.get())),
+            _ => None,
+        };
+        match found {
+            Some((_, true)) => return target.get(name.as_str()),
+            Some((range, false)) => {
+                let lazy: Function = handler.0.get("lazy")?;
+                let body = node.borrow().body.clone();
+                let value = value_of(&ctx, &body, range, &lazy)?;
+                target.prop(
+                    name.as_str(),
+                    Property::from(value.clone())
+                        .writable()
+                        .enumerable()
+                        .configurable(),
+                )?;
+                if let Ok(Some(member)) = node.borrow().member(&name) {
+                    member.built.set(true);
+                }
+                return Ok(value);
+            }
+            None => {}
+        }
+    }
+    let slow: Function = handler.0.get("slowGet")?;
+    slow.call((This(handler.0.clone()), target, key, receiver))
 }
 
 /// `__host.jsonHas(node, key)`: whether `node` has member `key`; `undefined` when the caller must
@@ -254,6 +317,7 @@ fn members(bytes: &[u8], start: usize) -> Members {
             key,
             escaped,
             value: value_start..value_end,
+            built: std::cell::Cell::new(false),
         });
         at = skip_ws(bytes, value_end);
         match bytes.get(at) {
