@@ -100,24 +100,25 @@ impl JsonNode {
     /// The text of member `key`'s value, the last one if the key repeats; `Err` when a key of
     /// this object cannot be compared as Rust text (a lone surrogate), so the caller settles.
     fn find(&self, key: &str) -> Result<Option<Range<usize>>, Unreadable> {
-        Ok(self.member(key)?.map(|m| m.value.clone()))
+        let found = self.position(key)?;
+        Ok(found.map(|i| self.members().list[i].value.clone()))
     }
 
-    /// Member `key`, the last one if the key repeats (see [`JsonNode::find`]).
-    fn member(&self, key: &str) -> Result<Option<&Member>, Unreadable> {
+    /// Where member `key` is in [`Members::list`], the last one if the key repeats (see
+    /// [`JsonNode::find`]).
+    fn position(&self, key: &str) -> Result<Option<usize>, Unreadable> {
         let members = self.members();
         if members.unreadable {
             return Err(Unreadable);
         }
         let bytes = self.body.as_bytes();
-        let found = members.list.iter().rev().find(|m| {
+        Ok(members.list.iter().rposition(|m| {
             let raw = &bytes[m.key.clone()];
             match m.escaped {
                 false => raw == key.as_bytes(),
                 true => decode_key(bytes, &m.key).is_some_and(|k| k == key),
             }
-        });
-        Ok(found)
+        }))
     }
 }
 
@@ -206,33 +207,28 @@ fn get_trap<'js>(
     key: Value<'js>,
     receiver: Value<'js>,
 ) -> rquickjs::Result<Value<'js>> {
-    let name = key.as_string().and_then(|k| k.to_string().ok());
-    let node = handler.0.get::<_, Option<Class<JsonNode>>>("node")?;
-    if let (Some(name), Some(node)) = (name, node) {
-        let found = match node.borrow().member(&name) {
-            Ok(Some(member)) => Some((member.value.clone(), member.built.get())),
-            _ => None,
+    if let Some(name) = key.as_string().and_then(|k| k.to_string().ok())
+        && let Some(node) = handler.0.get::<_, Option<Class<JsonNode>>>("node")?
+        && let Ok(Some(index)) = node.borrow().position(&name)
+    {
+        let (range, built) = {
+            let node = node.borrow();
+            let member = &node.members().list[index];
+            (member.value.clone(), member.built.get())
         };
-        match found {
-            Some((_, true)) => return target.get(name.as_str()),
-            Some((range, false)) => {
-                let lazy: Function = handler.0.get("lazy")?;
-                let body = node.borrow().body.clone();
-                let value = value_of(&ctx, &body, range, &lazy)?;
-                target.prop(
-                    name.as_str(),
-                    Property::from(value.clone())
-                        .writable()
-                        .enumerable()
-                        .configurable(),
-                )?;
-                if let Ok(Some(member)) = node.borrow().member(&name) {
-                    member.built.set(true);
-                }
-                return Ok(value);
-            }
-            None => {}
+        if built {
+            return target.get(name.as_str());
         }
+        let lazy: Function = handler.0.get("lazy")?;
+        let body = node.borrow().body.clone();
+        let value = value_of(&ctx, &body, range, &lazy)?;
+        let property = Property::from(value.clone())
+            .writable()
+            .enumerable()
+            .configurable();
+        target.prop(name.as_str(), property)?;
+        node.borrow().members().list[index].built.set(true);
+        return Ok(value);
     }
     let slow: Function = handler.0.get("slowGet")?;
     slow.call((This(handler.0.clone()), target, key, receiver))

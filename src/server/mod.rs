@@ -126,7 +126,10 @@ pub async fn run<S: Store>(
             // the worker a cross-thread wake per request.
             let stream = match stream.into_std() {
                 Ok(stream) => stream,
-                Err(error) => return tracing::warn!(%error, %peer, "cannot move a connection"),
+                Err(error) => {
+                    tracing::warn!(%error, %peer, "cannot move a connection");
+                    return;
+                }
             };
             let owner = app.clone();
             owner.runtime.spawn_on(index, async move {
