@@ -1,6 +1,7 @@
 // `data` of a large JSON body, built as it is read (host-api/src/lazy_json.rs says why). Each object
 // of the body is a Proxy over an empty target whose handler holds the object's place in the body
-// (a native JsonNode). Reading a property builds it on the target (`__host.jsonMember`); `in` asks
+// (a native JsonNode). Reading a property builds it on the target (the `get` trap is native,
+// `__host.jsonGet`; what it does not answer goes to `slowGet`, with `__host.jsonMember`); `in` asks
 // the body (`__host.jsonHas`); anything else settles the object (`__host.jsonSettle` gives the
 // target every property in the body's order) and drops the handler's traps, so the Proxy forwards
 // everything to the now complete target from then on. Tricky: the traps live on a shared prototype
