@@ -119,6 +119,10 @@ pub(super) fn migrate_to(conn: &mut Connection, target: u32) -> StoreResult<()> 
             "database schema version {found} is newer than this build's {CURRENT}: refusing to open it"
         )));
     }
+    if found > 0 && target > found {
+        // Version 4 rebuilds the invocation log's index: seconds for a log of millions of rows.
+        tracing::info!(from = found, to = target, "upgrading the database schema");
+    }
     for (from, sql) in MIGRATIONS
         .iter()
         .enumerate()
