@@ -20,13 +20,7 @@ pub fn to_js<'js>(ctx: &Ctx<'js>, json: &Json) -> rquickjs::Result<Value<'js>> {
             }
             array.into_value()
         }
-        Json::Object(map) => {
-            let object = Object::new(ctx.clone())?;
-            for (key, item) in map {
-                object.set(key.as_str(), to_js(ctx, item)?)?;
-            }
-            object.into_value()
-        }
+        Json::Object(map) => object_to_js(ctx, map, |_, _| None)?,
     })
 }
 
@@ -35,11 +29,20 @@ pub fn to_js<'js>(ctx: &Ctx<'js>, json: &Json) -> rquickjs::Result<Value<'js>> {
 pub fn to_js_with<'js>(
     ctx: &Ctx<'js>,
     json: &Json,
+    build: impl FnMut(&str, &Json) -> Option<rquickjs::Result<Value<'js>>>,
+) -> rquickjs::Result<Value<'js>> {
+    match json {
+        Json::Object(map) => object_to_js(ctx, map, build),
+        _ => to_js(ctx, json),
+    }
+}
+
+/// The JS object of `map`; a member for which `build(key, value)` returns `Some` gets that value.
+fn object_to_js<'js>(
+    ctx: &Ctx<'js>,
+    map: &Map<String, Json>,
     mut build: impl FnMut(&str, &Json) -> Option<rquickjs::Result<Value<'js>>>,
 ) -> rquickjs::Result<Value<'js>> {
-    let Json::Object(map) = json else {
-        return to_js(ctx, json);
-    };
     let object = Object::new(ctx.clone())?;
     for (key, item) in map {
         let value = match build(key, item) {
