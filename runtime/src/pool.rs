@@ -338,7 +338,8 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
     let (spin_on, busy) = (shared.sent.clone(), shared.in_flight.clone());
     // Futures run here by `spawn_on` (connections) that have not ended.
     let serving = Arc::new(AtomicUsize::new(0));
-    let spin = {
+    // Before the event loop sleeps: the idle hook, then (on an idle worker) a short spin.
+    let before_sleep = {
         let serving = serving.clone();
         let idle = shared.idle.clone();
         move || {
@@ -361,7 +362,7 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
     };
     let built = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .on_thread_park(spin)
+        .on_thread_park(before_sleep)
         .build();
     let Ok(runtime) = built else {
         tracing::error!("cannot start a JS worker's event loop");

@@ -203,7 +203,7 @@ const LONG_TEXT: usize = 512;
 
 /// A JS string of `text`. QuickJS stores text with characters above U+00FF as UTF-16 and
 /// decodes UTF-8 into it one byte at a time; for long text (a webhook's body) this encodes
-/// runs of ASCII eight bytes at a time instead.
+/// runs of ASCII sixteen bytes at a time instead.
 pub fn new_string<'js>(ctx: &Ctx<'js>, text: &str) -> rquickjs::Result<rquickjs::String<'js>> {
     // A lead byte from 0xC4 up starts a character above U+00FF.
     if text.len() < LONG_TEXT || !text.bytes().any(|b| b >= 0xC4) {
