@@ -20,7 +20,8 @@ pub struct Delivery {
     pub method: String,
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// As hyper read it: no copy.
+    pub body: bytes::Bytes,
 }
 
 /// The answer to the external app.

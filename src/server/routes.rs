@@ -214,7 +214,7 @@ async fn webhook<S: Store>(
             )
         })
         .collect();
-    let body = read_body(app, request).await?.to_vec();
+    let body = read_body(app, request).await?;
     let delivery = Delivery {
         method,
         query,
