@@ -44,11 +44,10 @@ pub async fn deliver<S: Store>(
             "connector '{connector_key}' has no global webhook '{webhook}'"
         )));
     }
-    let (data, data_from_raw_body) = ingress::parse_body(&delivery)?.split();
+    let data = ingress::parse_body(&delivery)?;
     let parameters = app.config.parameters_of(connector_key);
-    let mut args = json!({ "parameters": parameters, "connectorParameters": parameters,
+    let args = json!({ "parameters": parameters, "connectorParameters": parameters,
         "webhookUri": app.config.global_webhook_uri(connector_key, webhook) });
-    ingress::request_args(&mut args, &delivery, data);
     let start = Instant::now();
     let invocation = runtime::Invocation {
         connector: connector.clone(),
@@ -66,7 +65,7 @@ pub async fn deliver<S: Store>(
                 % app.runtime.workers()
         )),
         timeout: None,
-        data_from_raw_body,
+        webhook: Some(ingress::webhook_of(&delivery, data)),
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use runtime::InvokeError;
+use runtime::{Data, InvokeError, Webhook};
 use serde_json::{Map, Value, json};
 
 use crate::api::ApiError;
@@ -50,8 +50,8 @@ pub async fn deliver<S: Store>(
         None => return Err(ApiError::NotFound(format!("no subscription '{id}'"))),
     };
     let connector = connector(app, &subscription.connector)?;
-    let (data, data_from_raw_body) = data.split();
-    let args = arguments(&subscription, &delivery, data);
+    let mut args = lifecycle::method_args(&subscription);
+    args["webhookUri"] = json!(subscription.webhook_uri);
     let started_at = now_millis();
     let start = Instant::now();
     let invocation = runtime::Invocation {
@@ -60,7 +60,7 @@ pub async fn deliver<S: Store>(
         args,
         subscription: Some(subscription.id.clone()),
         timeout: None,
-        data_from_raw_body,
+        webhook: Some(webhook_of(&delivery, data)),
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics
@@ -154,42 +154,35 @@ impl<S: Store> Drop for CommitWait<S> {
     }
 }
 
-fn arguments(s: &Subscription, delivery: &Delivery, data: Value) -> Value {
-    let mut args = lifecycle::method_args(s);
-    request_args(&mut args, delivery, data);
-    args["webhookUri"] = json!(s.webhook_uri);
-    args
-}
-
-/// Sets what `handle` learns of the request: `query`, `headers`, `rawBody`, `data`, `method`.
-pub(crate) fn request_args(args: &mut Value, delivery: &Delivery, data: Value) {
-    args["query"] = query_object(delivery.query.as_deref().unwrap_or(""));
+/// What `handle` learns of the request: `method`, `query`, `headers`, `rawBody`, `data`.
+pub(crate) fn webhook_of(delivery: &Delivery, data: Data) -> Webhook {
     // Repeated headers are joined with ", " as Node does.
-    let mut headers: Map<String, Value> = Map::new();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(delivery.headers.len());
     for (name, value) in &delivery.headers {
         let name = name.to_ascii_lowercase();
-        match headers.get_mut(&name) {
-            Some(Value::String(joined)) => {
+        match headers.iter_mut().find(|(seen, _)| *seen == name) {
+            Some((_, joined)) => {
                 joined.push_str(", ");
                 joined.push_str(value);
             }
-            _ => {
-                headers.insert(name, json!(value));
-            }
+            None => headers.push((name, value.clone())),
         }
     }
-    args["headers"] = Value::Object(headers);
-    args["rawBody"] = Value::String(text_of(&delivery.body));
-    args["data"] = data;
-    args["method"] = json!(delivery.method);
+    Webhook {
+        method: delivery.method.clone(),
+        query: query_object(delivery.query.as_deref().unwrap_or("")),
+        headers,
+        raw_body: text_of(&delivery.body),
+        data,
+    }
 }
 
 /// The body as text; bytes that are not UTF-8 become U+FFFD. (`from_utf8` first: checking is
 /// several times faster than the lossy decoder's scan when, as almost always, it is UTF-8.)
-fn text_of(body: &[u8]) -> String {
+fn text_of(body: &[u8]) -> Arc<str> {
     match std::str::from_utf8(body) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+        Ok(text) => Arc::from(text),
+        Err(_) => Arc::from(String::from_utf8_lossy(body)),
     }
 }
 
@@ -208,28 +201,11 @@ fn query_object(query: &str) -> Value {
     Value::Object(object)
 }
 
-/// The body by its Content-Type: JSON (malformed → 400), form, else text; empty → `null`.
-/// The request body as `handle` gets it.
-pub(crate) enum Body {
-    /// Parsed here (form, text, empty).
-    Parsed(Value),
-    /// Valid JSON, parsed where `handle` runs (from `rawBody`), which is cheaper for large bodies.
-    Json,
-}
-
-impl Body {
-    /// `data` for the arguments, and whether the sandbox must parse it from `rawBody`.
-    pub(crate) fn split(self) -> (Value, bool) {
-        match self {
-            Body::Parsed(value) => (value, false),
-            Body::Json => (Value::Null, true),
-        }
-    }
-}
-
-pub(crate) fn parse_body(delivery: &Delivery) -> Result<Body, ApiError> {
+/// `data` by the body's Content-Type: JSON (malformed → 400), form, else text; empty → `null`.
+/// A JSON body is only checked here: the sandbox parses it from `rawBody` (lazily when large).
+pub(crate) fn parse_body(delivery: &Delivery) -> Result<Data, ApiError> {
     if delivery.body.is_empty() {
-        return Ok(Body::Parsed(Value::Null));
+        return Ok(Data::Value(Value::Null));
     }
     let content_type = delivery
         .headers
@@ -239,15 +215,15 @@ pub(crate) fn parse_body(delivery: &Delivery) -> Result<Body, ApiError> {
         .unwrap_or_default();
     if content_type.contains("json") {
         return serde_json::from_slice::<serde::de::IgnoredAny>(&delivery.body)
-            .map(|_| Body::Json)
+            .map(|_| Data::FromRawBody)
             .map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")));
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        return Ok(Body::Parsed(query_object(&String::from_utf8_lossy(
+        return Ok(Data::Value(query_object(&String::from_utf8_lossy(
             &delivery.body,
         ))));
     }
-    Ok(Body::Parsed(json!(String::from_utf8_lossy(&delivery.body))))
+    Ok(Data::Value(json!(String::from_utf8_lossy(&delivery.body))))
 }
 
 /// The events of `handle`'s result, validated: an array; record events (`type` created, updated or

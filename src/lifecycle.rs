@@ -583,7 +583,7 @@ pub async fn invoke<S: Store>(
         args,
         subscription: Some(subscription.id.clone()),
         timeout: None,
-        data_from_raw_body: false,
+        webhook: None,
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics

@@ -15,7 +15,7 @@
 
 use std::cell::OnceCell;
 use std::ops::Range;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use rquickjs::class::Trace;
 use rquickjs::function::This;
@@ -40,7 +40,7 @@ pub fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
 }
 
 /// `JSON.parse(text)`, lazily when `text` is a large object. `text` must be valid JSON.
-pub fn parse<'js>(ctx: &Ctx<'js>, text: Rc<str>) -> rquickjs::Result<Value<'js>> {
+pub fn parse<'js>(ctx: &Ctx<'js>, text: Arc<str>) -> rquickjs::Result<Value<'js>> {
     let start = skip_ws(text.as_bytes(), 0);
     if text.len() < LAZY_FROM || text.as_bytes().get(start) != Some(&b'{') {
         return ctx.json_parse(text.as_bytes());
@@ -74,7 +74,7 @@ fn lazy_function<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Function<'
 #[rquickjs::class]
 pub struct JsonNode {
     #[qjs(skip_trace)]
-    body: Rc<str>,
+    body: Arc<str>,
     /// Where its `{` is.
     #[qjs(skip_trace)]
     start: usize,
@@ -84,7 +84,7 @@ pub struct JsonNode {
 }
 
 impl JsonNode {
-    fn new(body: Rc<str>, start: usize) -> Self {
+    fn new(body: Arc<str>, start: usize) -> Self {
         JsonNode {
             body,
             start,
@@ -172,7 +172,7 @@ fn member<'js>(
 /// The JS value of the body's text at `range`: an object through `lazy(childNode)`.
 fn value_of<'js>(
     ctx: &Ctx<'js>,
-    body: &Rc<str>,
+    body: &Arc<str>,
     range: Range<usize>,
     lazy: &Function<'js>,
 ) -> rquickjs::Result<Value<'js>> {
@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn the_last_of_repeated_keys_wins_and_escaped_keys_compare_decoded() {
-        let node = JsonNode::new(Rc::from(r#"{"a":1,"\u0062":2,"a":3}"#), 0);
+        let node = JsonNode::new(Arc::from(r#"{"a":1,"\u0062":2,"a":3}"#), 0);
         let value = |key| node.find(key).ok().flatten().map(|r| &node.body[r]);
         assert_eq!(value("a"), Some("3"));
         assert_eq!(value("b"), Some("2"));
@@ -405,7 +405,7 @@ mod tests {
 
     #[test]
     fn a_key_with_a_lone_surrogate_makes_the_object_settle() {
-        let node = JsonNode::new(Rc::from(r#"{"\ud800":1}"#), 0);
+        let node = JsonNode::new(Arc::from(r#"{"\ud800":1}"#), 0);
         assert!(node.find("a").is_err());
     }
 

@@ -66,7 +66,7 @@ fn main() {
                     args: json!({ "credentials": { "base": base, "token": "t" } }),
                     subscription: Some("bench".into()),
                     timeout: None,
-                    data_from_raw_body: false,
+                    webhook: None,
                 };
                 async move { assert_eq!(runtime.invoke(invocation).await.result.unwrap(), json!("wh_1")) }
             }

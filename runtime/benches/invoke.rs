@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use runtime::{Connector, Invocation, Limits, Runtime, Target};
+use runtime::{Connector, Invocation, Limits, Runtime, Target, Webhook};
 use serde_json::json;
 
 /// The allocator the service's binary runs with (src/main.rs), so the memory figure is the service's.
@@ -114,7 +114,7 @@ fn invocation(connector: &Arc<Connector>, method: &str, subscription: Option<&st
         }),
         subscription: subscription.map(str::to_string),
         timeout: None,
-        data_from_raw_body: false,
+        webhook: None,
     }
 }
 
@@ -135,33 +135,34 @@ fn github_delivery() -> Invocation {
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         format!("sha256={hex}")
     };
+    let headers = [
+        ("host", "127.0.0.1:8080"),
+        ("content-type", "application/json"),
+        ("user-agent", "GitHub-Hookshot/5a2a3d1"),
+        ("accept", "*/*"),
+        ("x-github-event", "issues"),
+        ("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+        ("x-hub-signature-256", signature.as_str()),
+        ("content-length", &body.len().to_string()),
+    ];
+    let mut webhook = Webhook::json(&body);
+    webhook.headers = headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
     Invocation {
         connector: Arc::new(connector),
         target: Target::event("issues", "handle"),
         args: json!({
-            "parameters": {"secret": secret},
             "state": {},
+            "parameters": {"secret": secret},
             "credentials": {},
             "connectorParameters": {},
-            "headers": {
-                "host": "127.0.0.1:8080",
-                "content-type": "application/json",
-                "user-agent": "GitHub-Hookshot/5a2a3d1",
-                "accept": "*/*",
-                "x-github-event": "issues",
-                "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
-                "x-hub-signature-256": signature,
-                "content-length": body.len().to_string(),
-            },
-            "query": {},
-            "rawBody": body,
-            "data": null,
-            "method": "POST",
             "webhookUri": "http://127.0.0.1:8080/webhooks/github",
         }),
         subscription: None,
         timeout: None,
-        data_from_raw_body: true,
+        webhook: Some(webhook),
     }
 }
 

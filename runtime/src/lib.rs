@@ -4,6 +4,7 @@
 //! - [`module`]: connector files as ES modules: CommonJS wrapping, import resolution, bytecode cache.
 //! - `sandbox`: one QuickJS runtime+context with its limits, and the JSON crossing.
 //! - [`Runtime`]: the JS worker threads and their pools of warm sandboxes.
+//! - [`Webhook`]: the request `handle` receives, made into its argument inside the sandbox.
 //! - [`check`]: every problem of a connectors folder as `path:line: message`.
 //!
 //! This crate knows QuickJS and nothing of HTTP serving or storage.
@@ -17,9 +18,11 @@ pub mod mapping;
 pub mod module;
 mod pool;
 mod sandbox;
+mod webhook;
 
 pub use connector::{Connector, ConnectorKey, ConnectorSet, EventKind};
 pub use error::{InvokeError, JsException, Location, Problem};
 pub use host_api::{Level, LogEntry};
 pub use limits::{Isolation, Limits};
 pub use pool::{Invocation, Outcome, Runtime, Target};
+pub use webhook::{Data, Webhook};

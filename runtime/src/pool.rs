@@ -20,6 +20,7 @@ use crate::declarative;
 use crate::error::InvokeError;
 use crate::limits::{Isolation, Limits};
 use crate::sandbox::{Callee, Sandbox};
+use crate::webhook::Webhook;
 use host_api::LogEntry;
 use host_api::http::Http;
 
@@ -84,10 +85,22 @@ pub struct Invocation {
     pub subscription: Option<String>,
     /// Overrides the method's deadline from [`Limits`].
     pub timeout: Option<Duration>,
-    /// `data` (and `body`) are `JSON.parse(args.rawBody)`, parsed where the method runs, instead of
-    /// coming in `args`: for a large JSON webhook that is cheaper than building `data` value by
-    /// value. The caller has checked that `rawBody` is JSON.
-    pub data_from_raw_body: bool,
+    /// For `handle`: the request, whose members the sandbox adds to those of `args`.
+    pub webhook: Option<Webhook>,
+}
+
+impl Invocation {
+    /// The argument object as JSON, the webhook's members included.
+    pub fn args_json(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+        match (&self.webhook, &self.args) {
+            (Some(webhook), serde_json::Value::Object(args)) => {
+                let mut args = args.clone();
+                webhook.add_to(&mut args);
+                std::borrow::Cow::Owned(serde_json::Value::Object(args))
+            }
+            _ => std::borrow::Cow::Borrowed(&self.args),
+        }
+    }
 }
 
 /// What an invocation produced, success or not, with its console output.
@@ -450,30 +463,24 @@ impl Worker {
                 };
                 self.in_sandbox(invocation, callee, console, warm).await
             }
-            (ImplementationType::Mapping, Some(file)) if invocation.data_from_raw_body => {
-                let timeout = invocation
-                    .timeout
-                    .unwrap_or_else(|| self.limits.timeout_for(method_key));
-                let args = with_parsed_data(&invocation.args);
-                declarative::mapping(connector, file, &args, timeout)
-            }
             (ImplementationType::Mapping, Some(file)) => {
                 let timeout = invocation
                     .timeout
                     .unwrap_or_else(|| self.limits.timeout_for(method_key));
-                declarative::mapping(connector, file, &invocation.args, timeout)
+                declarative::mapping(connector, file, &invocation.args_json(), timeout)
             }
             (
                 kind @ (ImplementationType::RestApiMapping | ImplementationType::GraphqlApiMapping),
                 Some(file),
             ) => {
-                let request = declarative::request(kind, connector, file, &invocation.args)?;
+                let args = invocation.args_json();
+                let request = declarative::request(kind, connector, file, &args)?;
                 let callee = Callee::Request {
                     method: method_key,
                     request: &request,
                 };
                 let response = self.in_sandbox(invocation, callee, console, warm).await?;
-                declarative::respond(kind, connector, file, &invocation.args, response)
+                declarative::respond(kind, connector, file, &args, response)
             }
             (ImplementationType::NotSupported, _) => Err(InvokeError::Unsupported(format!(
                 "method '{method_key}' is marked not-supported by the connector"
@@ -512,7 +519,7 @@ impl Worker {
             .invoke(
                 callee,
                 &invocation.args,
-                invocation.data_from_raw_body,
+                invocation.webhook.as_ref(),
                 timeout,
             )
             .await;
@@ -538,18 +545,6 @@ impl Worker {
 }
 
 /// `args` with `data` and `body` parsed from `rawBody`, for methods that run in Rust.
-fn with_parsed_data(args: &serde_json::Value) -> serde_json::Value {
-    let mut args = args.clone();
-    let data = args
-        .get("rawBody")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw).ok())
-        .unwrap_or(serde_json::Value::Null);
-    args["body"] = data.clone();
-    args["data"] = data;
-    args
-}
-
 /// Warm sandboxes of one worker, least recently used evicted first.
 struct WarmPool {
     capacity: usize,

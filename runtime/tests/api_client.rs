@@ -49,7 +49,7 @@ async fn run_with(
         args,
         subscription: None,
         timeout: None,
-        data_from_raw_body: false,
+        webhook: None,
     };
     let outcome = runtime.invoke(invocation).await;
     outcome.result

@@ -108,7 +108,7 @@ fn invocation(connector: &Arc<Connector>, step: &Value) -> Invocation {
         },
         subscription: step["subscription"].as_str().map(str::to_string),
         timeout: None,
-        data_from_raw_body: false,
+        webhook: None,
     }
 }
 

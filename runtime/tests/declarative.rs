@@ -42,7 +42,7 @@ async fn invoke(
         args,
         subscription: Some("sub-1".into()),
         timeout: None,
-        data_from_raw_body: false,
+        webhook: None,
     };
     runtime.invoke(invocation).await.result
 }

@@ -91,14 +91,19 @@ fn setup(handle: &str) -> (tempfile::TempDir, Arc<runtime::Connector>, Runtime) 
     (dir, connector, runtime)
 }
 
+/// `handle` with `args.rawBody` as a JSON webhook's body, and `args.query` its query.
 fn handle(connector: &Arc<runtime::Connector>, args: Value) -> Invocation {
+    let mut webhook = runtime::Webhook::json(args["rawBody"].as_str().unwrap());
+    if let Some(query) = args.get("query") {
+        webhook.query = query.clone();
+    }
     Invocation {
         connector: connector.clone(),
         target: Target::event("e", "handle"),
-        args,
+        args: json!({}),
         subscription: Some("s".into()),
         timeout: None,
-        data_from_raw_body: true,
+        webhook: Some(webhook),
     }
 }
 

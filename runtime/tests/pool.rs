@@ -30,7 +30,7 @@ fn call(
         args: json!({}),
         subscription: subscription.map(str::to_string),
         timeout: None,
-        data_from_raw_body: false,
+        webhook: None,
     }
 }
 
@@ -167,12 +167,75 @@ async fn data_can_come_parsed_from_the_raw_body() {
         ("refresh", json!({ "title": "café" })),
     ] {
         let mut invocation = call(&connector, method, Some("s"));
-        invocation.args = json!({ "rawBody": raw });
-        invocation.data_from_raw_body = true;
+        invocation.webhook = Some(runtime::Webhook::json(raw));
         assert_eq!(
             runtime.invoke(invocation).await.result.unwrap(),
             expected,
             "{method}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_becomes_the_argument_of_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    write(
+        &root,
+        "events/e/handle.js",
+        "export default (args) => {\n\
+           const { parameters, headers, query, method, rawBody, data, body } = args;\n\
+           const seen = {\n\
+             keys: Object.keys(args),\n\
+             parameterKeys: Object.keys(parameters),\n\
+             polluted: parameters.polluted ?? null,\n\
+             protoIsObject: Object.getPrototypeOf(parameters) === Object.prototype,\n\
+             headers, query, method, rawBody, data, same: data === body,\n\
+             leftover: parameters.mark ?? null,\n\
+           };\n\
+           parameters.mark = 'set by the first call';\n\
+           return seen;\n\
+         }\n",
+    );
+    let connector = load(&root);
+    let runtime = Runtime::new(Limits {
+        workers: 1,
+        ..Limits::default()
+    })
+    .unwrap();
+    let webhook = runtime::Webhook {
+        method: "PUT".into(),
+        query: json!({ "a": ["1", "2"] }),
+        headers: vec![
+            ("x-b".into(), "2".into()),
+            ("x-a".into(), "1, 3".into()),
+            ("__proto__".into(), "h".into()),
+        ],
+        raw_body: Arc::from("text é"),
+        data: runtime::Data::Value(json!("text é")),
+    };
+    for _ in 0..2 {
+        let mut invocation = call(&connector, "handle", Some("s"));
+        invocation.args = json!({ "parameters": { "__proto__": { "polluted": true } } });
+        invocation.webhook = Some(webhook.clone());
+        let result = runtime.invoke(invocation).await.result.unwrap();
+        assert_eq!(
+            result,
+            json!({
+                "keys": ["parameters", "method", "query", "headers", "rawBody", "data", "body",
+                    "apiClient", "externalApiClient"],
+                "parameterKeys": ["__proto__"],
+                "polluted": null,
+                "protoIsObject": true,
+                "headers": { "x-b": "2", "x-a": "1, 3", "__proto__": "h" },
+                "query": { "a": ["1", "2"] },
+                "method": "PUT",
+                "rawBody": "text é",
+                "data": "text é",
+                "same": true,
+                // Each call gets objects of its own, also from a warm sandbox.
+                "leftover": null,
+            })
         );
     }
 }

@@ -52,7 +52,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         args: input,
         subscription: None,
         timeout: None,
-        data_from_raw_body: false,
+        webhook: None,
     };
     let runtime = Runtime::new(limits).context("cannot start the JS worker")?;
     let events = tokio::runtime::Builder::new_current_thread()

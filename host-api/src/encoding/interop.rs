@@ -288,14 +288,14 @@ fn widen_ascii(chunk: &[u8], out: &mut [u16]) -> bool {
 #[derive(rquickjs::JsLifetime)]
 struct KnownText<'js> {
     string: rquickjs::String<'js>,
-    text: std::rc::Rc<str>,
+    text: std::sync::Arc<str>,
 }
 
 /// A JS string of `text` (a webhook's `rawBody`) whose UTF-8 the host keeps, so that hashing it
 /// reads `text` instead of converting the string back ([`known_text`]). Replaces the last one.
 pub fn known_string<'js>(
     ctx: &Ctx<'js>,
-    text: std::rc::Rc<str>,
+    text: std::sync::Arc<str>,
 ) -> rquickjs::Result<rquickjs::String<'js>> {
     let string = new_string(ctx, &text)?;
     let known = KnownText {
@@ -313,7 +313,7 @@ pub fn forget_known_string(ctx: &Ctx<'_>) {
 }
 
 /// The UTF-8 text of `value` if it is the string [`known_string`] made last.
-pub fn known_text<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Option<std::rc::Rc<str>> {
+pub fn known_text<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Option<std::sync::Arc<str>> {
     if !value.is_string() {
         return None;
     }

@@ -3,6 +3,7 @@
 //! dropped, NaN as null) except that what JSON would silently lose fails instead: a function, a
 //! symbol, a BigInt, a cycle or a pending promise is an error naming where it sits (`result.a[2]`).
 
+use rquickjs::object::Property;
 use rquickjs::{Array, Ctx, Function, Object, Type, Value};
 use serde_json::{Map, Number, Value as Json};
 
@@ -20,38 +21,29 @@ pub fn to_js<'js>(ctx: &Ctx<'js>, json: &Json) -> rquickjs::Result<Value<'js>> {
             }
             array.into_value()
         }
-        Json::Object(map) => object_to_js(ctx, map, |_, _| None)?,
+        Json::Object(map) => object_to_js(ctx, map)?,
     })
 }
 
-/// Builds the JS value of `json`, except that a member of the top-level object for which
-/// `build(key, value)` returns `Some` gets that value instead.
-pub fn to_js_with<'js>(
-    ctx: &Ctx<'js>,
-    json: &Json,
-    build: impl FnMut(&str, &Json) -> Option<rquickjs::Result<Value<'js>>>,
-) -> rquickjs::Result<Value<'js>> {
-    match json {
-        Json::Object(map) => object_to_js(ctx, map, build),
-        _ => to_js(ctx, json),
-    }
-}
-
-/// The JS object of `map`; a member for which `build(key, value)` returns `Some` gets that value.
-fn object_to_js<'js>(
-    ctx: &Ctx<'js>,
-    map: &Map<String, Json>,
-    mut build: impl FnMut(&str, &Json) -> Option<rquickjs::Result<Value<'js>>>,
-) -> rquickjs::Result<Value<'js>> {
+/// The JS object of `map`.
+fn object_to_js<'js>(ctx: &Ctx<'js>, map: &Map<String, Json>) -> rquickjs::Result<Value<'js>> {
     let object = Object::new(ctx.clone())?;
     for (key, item) in map {
-        let value = match build(key, item) {
-            Some(built) => built?,
-            None => to_js(ctx, item)?,
-        };
-        object.set(key.as_str(), value)?;
+        define(&object, key, to_js(ctx, item)?)?;
     }
     Ok(object.into_value())
+}
+
+/// Makes `key` an own, plain (writable, enumerable, configurable) property of `object`, as
+/// `JSON.parse` does: unlike assigning, it never runs a setter, and `__proto__` is a key like
+/// any other.
+pub fn define<'js>(
+    object: &Object<'js>,
+    key: &str,
+    value: impl rquickjs::IntoJs<'js>,
+) -> rquickjs::Result<()> {
+    let plain = Property::from(value).writable().enumerable().configurable();
+    object.prop(key, plain)
 }
 
 fn number_to_js<'js>(ctx: &Ctx<'js>, n: &Number) -> Value<'js> {

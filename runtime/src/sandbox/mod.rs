@@ -15,12 +15,15 @@ use std::time::{Duration, Instant};
 
 use rquickjs::context::intrinsic;
 use rquickjs::object::Property;
-use rquickjs::{AsyncContext, AsyncRuntime, CatchResultExt, Ctx, Function, Module, Object, Value};
+use rquickjs::{
+    AsyncContext, AsyncRuntime, CatchResultExt, Ctx, Function, Module, Object, Persistent, Value,
+};
 
 use crate::connector::Connector;
 use crate::error::{InvokeError, JsException};
 use crate::limits::Limits;
 use crate::module::{CompileError, ConnectorLoader, ConnectorResolver};
+use crate::webhook::{Data, Webhook};
 use host_api::http::Http;
 use host_api::{HostState, LogEntry};
 
@@ -43,7 +46,8 @@ type Intrinsics = (
 const REGISTRY: &str = "__connectorMethods";
 
 pub(crate) struct Sandbox {
-    // Declared first so it drops before the runtime.
+    // Declared first so that they drop before the context, and the context before the runtime.
+    shared: Shared,
     context: AsyncContext,
     runtime: AsyncRuntime,
     deadline: Rc<Cell<Option<Instant>>>,
@@ -106,12 +110,16 @@ impl Sandbox {
         let context = AsyncContext::custom::<Intrinsics>(&runtime)
             .await
             .map_err(engine)?;
-        context
-            .with(|ctx| install(&ctx, &host))
+        let shared = context
+            .with(|ctx| {
+                install(&ctx, &host)?;
+                Shared::new(&ctx, &connector)
+            })
             .await
             .map_err(engine)?;
         alive.fetch_add(1, Ordering::Relaxed);
         Ok(Sandbox {
+            shared,
             context,
             runtime,
             deadline,
@@ -134,7 +142,7 @@ impl Sandbox {
         &mut self,
         callee: Callee<'_>,
         args: &serde_json::Value,
-        data_from_raw_body: bool,
+        webhook: Option<&Webhook>,
         timeout: Duration,
     ) -> Result<serde_json::Value, InvokeError> {
         self.uses += 1;
@@ -142,7 +150,8 @@ impl Sandbox {
         self.deadline.set(Some(deadline));
         let host = &self.host;
         let call = self.context.async_with(async |ctx| {
-            let result = call(&ctx, &self.connector, callee, args, data_from_raw_body).await;
+            let shared = &self.shared;
+            let result = call(&ctx, &self.connector, shared, callee, args, webhook).await;
             host.console.end_invocation(&ctx);
             // A warm sandbox must not keep the body (up to the body limit) until its next call.
             host_api::encoding::interop::forget_known_string(&ctx);
@@ -238,9 +247,10 @@ pub enum Callee<'a> {
 async fn call<'js>(
     ctx: &Ctx<'js>,
     connector: &Arc<Connector>,
+    shared: &Shared,
     callee: Callee<'_>,
     args: &serde_json::Value,
-    data_from_raw_body: bool,
+    webhook: Option<&Webhook>,
 ) -> Result<serde_json::Value, Failure> {
     let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
     let (function, method) = match callee {
@@ -249,7 +259,7 @@ async fn call<'js>(
         }
         Callee::Request { method, .. } => (api::request_function(ctx).map_err(engine)?, method),
     };
-    let arg = argument(ctx, connector, args, data_from_raw_body)?;
+    let arg = argument(ctx, shared, args, webhook)?;
     let threw = |e| Failure::Threw(Box::new(classify::exception(ctx, e)));
     let called = match callee {
         Callee::Method { .. } => function.call((arg,)),
@@ -269,40 +279,76 @@ async fn call<'js>(
     result_json(ctx, method, result)
 }
 
-/// The method's argument object: the invocation's JSON, `body` beside `data`, and `apiClient`.
+/// The method's argument object: the invocation's JSON, the webhook's members, `body` beside
+/// `data`, and `apiClient`.
 fn argument<'js>(
     ctx: &Ctx<'js>,
-    connector: &Arc<Connector>,
+    shared: &Shared,
     args: &serde_json::Value,
-    data_from_raw_body: bool,
+    webhook: Option<&Webhook>,
 ) -> Result<Value<'js>, Failure> {
     let threw = |e| Failure::Threw(Box::new(classify::exception(ctx, e)));
-    let mut raw_body = None;
-    let arg = marshal::to_js_with(ctx, args, |key, value| match (key, value) {
-        // The host keeps its UTF-8, so hashing the body does not convert it back.
-        ("rawBody", serde_json::Value::String(raw)) => {
-            let raw: std::rc::Rc<str> = std::rc::Rc::from(raw.as_str());
-            raw_body = Some(raw.clone());
-            let string = host_api::encoding::interop::known_string(ctx, raw);
-            Some(string.map(rquickjs::String::into_value))
-        }
-        _ => None,
-    });
-    let arg = arg.catch(ctx).map_err(threw)?;
-    if let (true, Some(object)) = (data_from_raw_body, arg.as_object()) {
-        let raw = raw_body.unwrap_or_else(|| std::rc::Rc::from("null"));
-        let data = host_api::lazy_json::parse(ctx, raw)
+    let arg = marshal::to_js(ctx, args).catch(ctx).map_err(threw)?;
+    let Some(object) = arg.as_object() else {
+        return Ok(arg);
+    };
+    if let Some(webhook) = webhook {
+        add_webhook(ctx, object, webhook)
             .catch(ctx)
             .map_err(threw)?;
-        object.set("data", data).catch(ctx).map_err(threw)?;
     }
-    add_aliases(&arg);
-    if let Some(object) = arg.as_object() {
-        let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
-        let factory = api::factory(ctx, connector).map_err(engine)?;
-        host_api::api_client::attach(object, factory).map_err(engine)?;
-    }
+    add_aliases(object);
+    let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
+    let (factory, getter) = shared.restore(ctx).map_err(engine)?;
+    host_api::api_client::attach(object, &factory, &getter).map_err(engine)?;
     Ok(arg)
+}
+
+/// Defines `method`, `query`, `headers`, `rawBody` and `data` on the argument object.
+fn add_webhook<'js>(
+    ctx: &Ctx<'js>,
+    object: &Object<'js>,
+    webhook: &Webhook,
+) -> rquickjs::Result<()> {
+    use host_api::encoding::interop::{known_string, new_string};
+    marshal::define(object, "method", new_string(ctx, &webhook.method)?)?;
+    marshal::define(object, "query", marshal::to_js(ctx, &webhook.query)?)?;
+    let headers = Object::new(ctx.clone())?;
+    for (name, value) in &webhook.headers {
+        marshal::define(&headers, name, new_string(ctx, value)?)?;
+    }
+    marshal::define(object, "headers", headers)?;
+    // The host keeps its UTF-8, so hashing the body does not convert it back.
+    let raw_body = known_string(ctx, webhook.raw_body.clone())?;
+    marshal::define(object, "rawBody", raw_body)?;
+    let data = match &webhook.data {
+        Data::FromRawBody => host_api::lazy_json::parse(ctx, webhook.raw_body.clone())?,
+        Data::Value(value) => marshal::to_js(ctx, value)?,
+    };
+    marshal::define(object, "data", data)
+}
+
+/// What every argument object of a sandbox shares, made once: the makeApiClient factory and the
+/// `apiClient` getter.
+struct Shared {
+    factory: Persistent<Function<'static>>,
+    getter: Persistent<Function<'static>>,
+}
+
+impl Shared {
+    fn new(ctx: &Ctx<'_>, connector: &Arc<Connector>) -> rquickjs::Result<Self> {
+        Ok(Shared {
+            factory: Persistent::save(ctx, api::factory(ctx, connector)?),
+            getter: Persistent::save(ctx, host_api::api_client::getter(ctx)?),
+        })
+    }
+
+    fn restore<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<(Function<'js>, Function<'js>)> {
+        Ok((
+            self.factory.clone().restore(ctx)?,
+            self.getter.clone().restore(ctx)?,
+        ))
+    }
 }
 
 /// The method's result as JSON, or why it is not JSON.
@@ -324,14 +370,11 @@ fn result_json<'js>(
 }
 
 /// Connector code written against the docs' examples reads `body`; the SDK passes `data`.
-fn add_aliases(arg: &Value<'_>) {
-    let Some(object) = arg.as_object() else {
-        return;
-    };
+fn add_aliases(object: &Object<'_>) {
     let wanted = object.contains_key("data").unwrap_or(false)
         && !object.contains_key("body").unwrap_or(true);
     if let (true, Ok(data)) = (wanted, object.get::<_, Value>("data")) {
-        let _ = object.set("body", data);
+        let _ = marshal::define(object, "body", data);
     }
 }
 
