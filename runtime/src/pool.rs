@@ -124,7 +124,7 @@ struct Job {
 
 /// What a worker's loop receives.
 enum Work {
-    Invoke(Job),
+    Invoke(Box<Job>),
     /// A future to run on the worker's event loop ([`Runtime::spawn_on`]).
     Run(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
 }
@@ -249,11 +249,11 @@ impl Runtime {
         worker.in_flight.fetch_add(1, Ordering::Relaxed);
         if worker
             .jobs
-            .send(Work::Invoke(Job {
+            .send(Work::Invoke(Box::new(Job {
                 sent: Instant::now(),
                 invocation,
                 reply,
-            }))
+            })))
             .is_err()
         {
             worker.in_flight.fetch_sub(1, Ordering::Relaxed);
