@@ -62,6 +62,21 @@ pub fn compile(name: &str, source: &str) -> Result<Arc<[u8]>, CompileError> {
     Ok(bytecode)
 }
 
+/// [`compile`] for source that lives as long as the process (glue and built-in modules), found
+/// again by its address: a sandbox loading them does not hash them again.
+pub fn compile_static(name: &'static str, source: &'static str) -> Result<Arc<[u8]>, CompileError> {
+    thread_local! {
+        static BY_ADDRESS: RefCell<HashMap<(usize, usize), Arc<[u8]>>> = RefCell::default();
+    }
+    let key = (name.as_ptr() as usize, source.as_ptr() as usize);
+    if let Some(hit) = BY_ADDRESS.with(|m| m.borrow().get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let bytecode = compile(name, source)?;
+    BY_ADDRESS.with(|m| m.borrow_mut().insert(key, bytecode.clone()));
+    Ok(bytecode)
+}
+
 fn cache_key(name: &str, source: &str) -> [u8; 32] {
     let mut hash = Sha256::new();
     hash.update(name.as_bytes());

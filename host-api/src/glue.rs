@@ -127,7 +127,7 @@ pub fn loaded_key(name: &str) -> String {
 }
 
 fn evaluate<'js>(ctx: &Ctx<'js>, glue: &Glue) -> rquickjs::Result<Object<'js>> {
-    let bytecode = bytecode::compile(glue.name, glue.source).map_err(|e| {
+    let bytecode = bytecode::compile_static(glue.name, glue.source).map_err(|e| {
         let message = format!(
             "host module {} does not compile: {}: {}",
             glue.name, e.kind, e.message

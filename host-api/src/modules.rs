@@ -60,8 +60,12 @@ pub fn builtin_name(specifier: &str) -> Option<&'static str> {
 
 /// Loads built-in module `name` into `ctx`.
 pub fn load_builtin<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Module<'js>> {
-    let source = builtin_source(name).ok_or_else(|| Error::new_loading(name))?;
-    let bytecode = crate::bytecode::compile(name, &source)
+    let name = builtin_name(name).ok_or_else(|| Error::new_loading(name))?;
+    let compiled = match builtin_source(name).ok_or_else(|| Error::new_loading(name))? {
+        Cow::Borrowed(source) => crate::bytecode::compile_static(name, source),
+        Cow::Owned(source) => crate::bytecode::compile(name, &source),
+    };
+    let bytecode = compiled
         .map_err(|e| Error::new_loading_message(name, format!("{}: {}", e.kind, e.message)))?;
     // SAFETY: `bytecode::compile` produced these bytes with this build of QuickJS, in this process.
     unsafe { Module::load(ctx.clone(), &bytecode) }

@@ -1,8 +1,10 @@
 //! Connector files as bytecode: the file's text becomes module source (CommonJS and JSON wrapped),
 //! which the host's bytecode cache compiles once per content. A compile error keeps its location.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::source::module_source;
 use crate::error::Location;
@@ -40,6 +42,54 @@ pub fn compile(name: &str, text: &str) -> Result<Arc<[u8]>, CompileError> {
     })
 }
 
+/// Files loaded on this thread before, by the address of their text: loading a file into
+/// another sandbox neither rewrites nor hashes its text again. An entry's `Weak` keeps the text's
+/// allocation, so no other text can have that address while the entry lives.
+struct Loaded {
+    text: Weak<str>,
+    name: String,
+    bytecode: Arc<[u8]>,
+}
+
+/// Entries kept per thread; past this, the texts no connector holds any more go (old versions of
+/// edited files), and if that is not enough the table starts over.
+const LOADED_MAX: usize = 4096;
+
+thread_local! {
+    static LOADED: RefCell<HashMap<usize, Loaded>> = RefCell::default();
+}
+
+/// [`compile`] for a connector's file, remembered by the file's text (an `Arc` the connector
+/// holds for as long as it is loaded).
+pub fn compile_file(name: &str, text: &Arc<str>) -> Result<Arc<[u8]>, CompileError> {
+    let address = Arc::as_ptr(text).cast::<u8>() as usize;
+    let hit = LOADED.with(|loaded| {
+        let loaded = loaded.borrow();
+        let entry = loaded.get(&address)?;
+        (entry.name == name && entry.text.strong_count() > 0).then(|| entry.bytecode.clone())
+    });
+    if let Some(bytecode) = hit {
+        return Ok(bytecode);
+    }
+    let bytecode = compile(name, text)?;
+    LOADED.with(|loaded| {
+        let mut loaded = loaded.borrow_mut();
+        if loaded.len() >= LOADED_MAX {
+            loaded.retain(|_, entry| entry.text.strong_count() > 0);
+        }
+        if loaded.len() >= LOADED_MAX {
+            loaded.clear();
+        }
+        let entry = Loaded {
+            text: Arc::downgrade(text),
+            name: name.to_string(),
+            bytecode: bytecode.clone(),
+        };
+        loaded.insert(address, entry);
+    });
+    Ok(bytecode)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,4 +108,20 @@ mod tests {
             ("events/a/handle.js", 2)
         );
     }
+
+    #[test]
+    fn a_file_is_compiled_once_per_text_and_name() {
+        let text: Arc<str> = Arc::from("export default () => 1;\n");
+        let first = compile_file("events/a/handle.js", &text).unwrap();
+        let again = compile_file("events/a/handle.js", &text).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the second load reuses the bytecode");
+        let renamed = compile_file("events/b/handle.js", &text).unwrap();
+        assert_ne!(first, renamed, "the module's name is part of its bytecode");
+        let edited: Arc<str> = Arc::from("export default () => 2;\n");
+        let other = compile_file("events/a/handle.js", &edited).unwrap();
+        assert_ne!(first, other, "another text compiles anew");
+        let broken: Arc<str> = Arc::from("export default () => {\n");
+        assert!(compile_file("events/a/handle.js", &broken).is_err());
+    }
+
 }

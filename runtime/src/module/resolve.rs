@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{Ctx, Error, Module};
 
-use super::bytecode::{CompileError, compile};
+use super::bytecode::{CompileError, compile_file};
 use crate::connector::Connector;
 
 /// Extensions tried, in order, for a relative specifier without one.
@@ -104,7 +104,7 @@ impl Loader for ConnectorLoader {
             .connector
             .file(name)
             .ok_or_else(|| Error::new_loading(name))?;
-        match compile(name, text) {
+        match compile_file(name, text) {
             // SAFETY: the bytes come from `compile`, which wrote them with this very build of
             // QuickJS in this process; bytecode never comes from user input.
             Ok(bytecode) => unsafe { Module::load(ctx.clone(), &bytecode) },
