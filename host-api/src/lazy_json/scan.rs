@@ -2,8 +2,11 @@
 //! large object means stepping over every value before it, and the values are mostly nested
 //! objects full of short strings: searching for the next quote string by string cost more than the
 //! rest of a webhook's `handle`. Here each block of 64 bytes becomes bit masks (quotes,
-//! backslashes, brackets), strings are masked out with a carry-less prefix sum (the method of
-//! simdjson's first stage), and only the brackets left are looked at one by one.
+//! backslashes, brackets; AVX2 where the processor has it, else SSE2), strings are masked out
+//! with a carry-less prefix sum (the method of simdjson's first stage), a block with fewer
+//! closing brackets than are open is stepped over whole, and only in the others are the brackets
+//! looked at one by one. (The 9.4 KB GitHub delivery of bench/: 1.8 µs with SSE2 and every block
+//! looked into, 1.4 µs now.)
 //!
 //! The text was checked to be JSON before it got here; on text that is not, the answer is some
 //! position in or just past the text, never a panic.
@@ -30,15 +33,28 @@ pub(super) fn container_end(bytes: &[u8], at: usize) -> usize {
     let mut start = at;
     while start < bytes.len() {
         let end = (start + BLOCK).min(bytes.len());
-        let mut block = [b' '; BLOCK];
-        block[..end - start].copy_from_slice(&bytes[start..end]);
-        let masks = Masks::of(&block, open, close);
+        let masks = match bytes[start..end].try_into() {
+            Ok(block) => Masks::of(block, open, close),
+            // The last, short block: padded with spaces.
+            Err(_) => {
+                let mut block = [b' '; BLOCK];
+                block[..end - start].copy_from_slice(&bytes[start..end]);
+                Masks::of(&block, open, close)
+            }
+        };
         let quotes = masks.quote & !escaped(masks.backslash, &mut escaped_carry);
         // Set from each opening quote up to (not including) its closing quote.
         let strings = prefix_xor(quotes) ^ in_string;
         in_string = 0u64.wrapping_sub(strings >> 63);
         let opens = masks.open & !strings;
-        let mut brackets = (masks.open | masks.close) & !strings;
+        let closes = masks.close & !strings;
+        // Fewer closing brackets than open ones: the container cannot end in this block.
+        if (closes.count_ones() as usize) < depth {
+            depth = depth + opens.count_ones() as usize - closes.count_ones() as usize;
+            start = end;
+            continue;
+        }
+        let mut brackets = opens | closes;
         while brackets != 0 {
             let bit = brackets.trailing_zeros();
             if opens >> bit & 1 == 1 {
@@ -110,9 +126,46 @@ struct Masks {
 }
 
 impl Masks {
-    /// SSE2, which every x86-64 processor has: sixteen bytes per compare.
+    /// AVX2 where the processor has it (thirty-two bytes per compare), else SSE2, which every
+    /// x86-64 processor has (sixteen).
     #[cfg(target_arch = "x86_64")]
     fn of(block: &[u8; BLOCK], open: u8, close: u8) -> Masks {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { Masks::of_avx2(block, open, close) };
+        }
+        Masks::of_sse2(block, open, close)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn of_avx2(block: &[u8; BLOCK], open: u8, close: u8) -> Masks {
+        use std::arch::x86_64::{
+            __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
+        };
+        let wanted = [b'"', b'\\', open, close].map(|b| _mm256_set1_epi8(b as i8));
+        let mut masks = [0u64; 4];
+        for lane in 0..BLOCK / 32 {
+            // SAFETY: each load reads 32 bytes inside `block` (offsets 0 and 32 of 64);
+            // `loadu` needs no alignment.
+            let bytes =
+                unsafe { _mm256_loadu_si256(block.as_ptr().add(lane * 32).cast::<__m256i>()) };
+            for (mask, &byte) in masks.iter_mut().zip(&wanted) {
+                let bits = _mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, byte)) as u32;
+                *mask |= u64::from(bits) << (lane * 32);
+            }
+        }
+        let [quote, backslash, open, close] = masks;
+        Masks {
+            quote,
+            backslash,
+            open,
+            close,
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn of_sse2(block: &[u8; BLOCK], open: u8, close: u8) -> Masks {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
         };
@@ -309,6 +362,35 @@ mod tests {
         }
         assert!(checked > 1000, "only {checked} containers generated");
         assert!(strings > 500, "only {strings} strings generated");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn every_instruction_set_finds_the_same_bytes() {
+        use super::{BLOCK, Masks};
+        let mut random = Random(0x2545_f491_4f6c_dd1d);
+        let alphabet = b"\"\\{}[]a \xc3\xa9";
+        for _ in 0..2000 {
+            let block: [u8; BLOCK] =
+                std::array::from_fn(|_| alphabet[random.below(alphabet.len())]);
+            let (open, close) = [(b'{', b'}'), (b'[', b']')][random.below(2)];
+            let reference = |wanted: u8| {
+                (0..BLOCK).fold(0u64, |mask, i| mask | u64::from(block[i] == wanted) << i)
+            };
+            let expected = [
+                reference(b'"'),
+                reference(b'\\'),
+                reference(open),
+                reference(close),
+            ];
+            let bits = |m: Masks| [m.quote, m.backslash, m.open, m.close];
+            assert_eq!(bits(Masks::of_sse2(&block, open, close)), expected);
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, checked just above.
+                let avx2 = unsafe { Masks::of_avx2(&block, open, close) };
+                assert_eq!(bits(avx2), expected);
+            }
+        }
     }
 
     #[test]

@@ -114,7 +114,10 @@ mod tests {
         let text: Arc<str> = Arc::from("export default () => 1;\n");
         let first = compile_file("events/a/handle.js", &text).unwrap();
         let again = compile_file("events/a/handle.js", &text).unwrap();
-        assert!(Arc::ptr_eq(&first, &again), "the second load reuses the bytecode");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second load reuses the bytecode"
+        );
         let renamed = compile_file("events/b/handle.js", &text).unwrap();
         assert_ne!(first, renamed, "the module's name is part of its bytecode");
         let edited: Arc<str> = Arc::from("export default () => 2;\n");
@@ -123,5 +126,4 @@ mod tests {
         let broken: Arc<str> = Arc::from("export default () => {\n");
         assert!(compile_file("events/a/handle.js", &broken).is_err());
     }
-
 }
