@@ -65,8 +65,10 @@ pub fn compile(name: &str, source: &str) -> Result<Arc<[u8]>, CompileError> {
 /// [`compile`] for source that lives as long as the process (glue and built-in modules), found
 /// again by its address: a sandbox loading them does not hash them again.
 pub fn compile_static(name: &'static str, source: &'static str) -> Result<Arc<[u8]>, CompileError> {
+    /// Bytecode by the addresses of its module's name and source.
+    type ByAddress = HashMap<(usize, usize), Arc<[u8]>>;
     thread_local! {
-        static BY_ADDRESS: RefCell<HashMap<(usize, usize), Arc<[u8]>>> = RefCell::default();
+        static BY_ADDRESS: RefCell<ByAddress> = RefCell::default();
     }
     let key = (name.as_ptr() as usize, source.as_ptr() as usize);
     if let Some(hit) = BY_ADDRESS.with(|m| m.borrow().get(&key).cloned()) {
