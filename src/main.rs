@@ -10,6 +10,7 @@ mod global;
 mod ingress;
 mod lifecycle;
 mod metrics;
+mod retention;
 mod scheduler;
 mod server;
 mod store;

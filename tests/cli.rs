@@ -196,6 +196,30 @@ fn invoke_bad_usage_explains_itself() {
 }
 
 #[test]
+fn serve_refuses_a_log_retention_it_cannot_read() {
+    let folder = Folder::new(&[("connectors/demo/events/issues/handle.js", HANDLE)]);
+    for (retention, expected) in [
+        (
+            "5w",
+            "'5w' is not a retention: expected 7d, 12h, 30m, 45s or forever",
+        ),
+        ("0s", "use forever to keep them all"),
+    ] {
+        let out = run(
+            &["serve", "--log-retention", retention],
+            &folder.path(),
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{retention}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn check_reports_each_problem_as_path_line_message() {
     let folder = Folder::new(&[
         ("connectors/good/events/issues/handle.js", HANDLE),

@@ -1501,3 +1501,55 @@ fn the_signing_helpers_match_known_values() {
         "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_entries_past_their_retention_are_deleted_and_events_stay() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &["--log-retention", "2s"]);
+    let (status, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let webhook = |n: u32| {
+        client
+            .post(format!("{}/webhooks/{id}", service.url))
+            .json(&json!({ "id": n }))
+            .send()
+    };
+    let logs_url = format!("{}/api/subscriptions/{id}/logs", service.url);
+    let methods = |logs: &Value| -> Vec<String> {
+        let entries = logs["logs"].as_array().unwrap();
+        entries
+            .iter()
+            .map(|l| l["method"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(webhook(1).await.unwrap().status(), 202);
+    let (_, logs) = get(&client, &logs_url).await;
+    assert_eq!(methods(&logs), ["handle", "subscribe"]);
+    let start = Instant::now();
+    loop {
+        let (_, logs) = get(&client, &logs_url).await;
+        if methods(&logs).is_empty() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "entries older than 2 s were kept: {logs}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "deleted too early"
+    );
+    assert_eq!(webhook(2).await.unwrap().status(), 202);
+    let (_, logs) = get(&client, &logs_url).await;
+    assert_eq!(methods(&logs), ["handle"], "a new entry is kept");
+    assert_eq!(
+        events(&client, &service).await.len(),
+        2,
+        "events are not pruned"
+    );
+}

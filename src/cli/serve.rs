@@ -50,6 +50,9 @@ pub struct ServeArgs {
     /// handle gets (signing secrets), and the default of subscriptions created without their own
     #[arg(long, env = "CONNECTOR_RUNTIME_CONNECTOR_PARAMETERS")]
     connector_parameters: Option<PathBuf>,
+    /// How long invocation log entries are kept: 7d, 12h, 30m, 45s, or forever
+    #[arg(long, default_value = "7d", value_parser = crate::retention::parse)]
+    log_retention: crate::retention::Retention,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -101,6 +104,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot mark subscriptions interrupted by the last stop")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(crate::scheduler::run(app.clone(), stopped.clone()));
+    let retention = args.log_retention.0.map(|retention| {
+        tokio::spawn(crate::retention::run(
+            app.clone(),
+            retention,
+            stopped.clone(),
+        ))
+    });
     let delivery = args
         .deliver_to
         .clone()
@@ -114,6 +124,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(30), scheduler).await;
     if let Some(delivery) = delivery {
         let _ = tokio::time::timeout(Duration::from_secs(30), delivery).await;
+    }
+    if let Some(retention) = retention {
+        let _ = tokio::time::timeout(Duration::from_secs(30), retention).await;
     }
     app.store.close().await;
     tracing::info!("stopped");

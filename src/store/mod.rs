@@ -285,6 +285,14 @@ pub trait Store: Send + Sync + 'static {
     /// How many subscriptions are in each status.
     fn status_counts(&self) -> impl Future<Output = StoreResult<Vec<(Status, u64)>>> + Send;
     fn append_log(&self, log: InvocationLog) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes up to `limit` of the oldest invocation log entries, those among them that started
+    /// before `before`; returns how many went. Entries are appended in about the order they start,
+    /// so fewer than `limit` means none older is left.
+    fn prune_logs(
+        &self,
+        before: Millis,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<usize>> + Send;
     /// The subscription's latest invocations, newest first.
     fn logs(
         &self,

@@ -232,6 +232,15 @@ impl Store for SqliteStore {
             .write(None, move |conn| writes::append_log(conn, &log))
     }
 
+    fn prune_logs(
+        &self,
+        before: Millis,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<usize>> + Send {
+        self.writer
+            .write(None, move |conn| writes::prune_logs(conn, before, limit))
+    }
+
     fn cursor(&self, name: &str) -> impl Future<Output = StoreResult<Option<i64>>> + Send {
         let name = name.to_owned();
         self.readers.read(move |conn| reads::cursor(conn, &name))

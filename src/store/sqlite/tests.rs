@@ -438,3 +438,33 @@ async fn status_counts_count_each_status() {
         [(Status::Active, 2), (Status::Expired, 1)]
     );
 }
+
+#[tokio::test]
+async fn pruning_deletes_the_oldest_log_entries_in_chunks() {
+    let (_dir, store) = temp_store();
+    for id in ["s1", "s2"] {
+        store.insert_subscription(subscription(id)).await.unwrap();
+    }
+    let at = |id: &str, started_at: i64| InvocationLog {
+        started_at,
+        ..log(id, "handle")
+    };
+    for started_at in 1..=5 {
+        store.append_log(at("s1", started_at * 10)).await.unwrap();
+        store
+            .append_log(at("s2", started_at * 10 + 1))
+            .await
+            .unwrap();
+    }
+    let times =
+        |logs: Vec<InvocationLog>| logs.into_iter().map(|l| l.started_at).collect::<Vec<_>>();
+    // Entries started before 32: six of them, three to a chunk.
+    assert_eq!(store.prune_logs(32, 3).await.unwrap(), 3);
+    assert_eq!(store.prune_logs(32, 3).await.unwrap(), 3);
+    assert_eq!(store.prune_logs(32, 3).await.unwrap(), 0);
+    assert_eq!(times(store.logs("s1", 10).await.unwrap()), [50, 40]);
+    assert_eq!(times(store.logs("s2", 10).await.unwrap()), [51, 41]);
+    assert_eq!(store.prune_logs(1_000, 100).await.unwrap(), 4);
+    assert!(store.logs("s1", 10).await.unwrap().is_empty());
+    assert_eq!(store.subscriptions(None, 10).await.unwrap().len(), 2);
+}

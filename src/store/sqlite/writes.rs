@@ -161,6 +161,16 @@ pub(super) fn append_log(conn: &Connection, log: &InvocationLog) -> StoreResult<
     insert_log(conn, log)
 }
 
+/// Deletes those of the `limit` oldest log entries that started before `before`.
+pub(super) fn prune_logs(conn: &Connection, before: Millis, limit: usize) -> StoreResult<usize> {
+    let sql = "DELETE FROM invocations WHERE id IN (SELECT id FROM invocations ORDER BY id LIMIT ?2) \
+        AND started_at < ?1";
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute(params![before, limit]))
+        .map_err(|e| StoreError(format!("delete log entries older than {before}: {e}")))
+}
+
 /// Appends `log` to a subscription known to exist.
 fn insert_log(conn: &Connection, log: &InvocationLog) -> StoreResult<()> {
     let id = &log.subscription_id;

@@ -1,0 +1,114 @@
+//! Invocation log retention: a webhook adds an entry to its subscription's log, so the log grows
+//! with the traffic (at 10 000 webhooks a second, close to a billion entries a day). Entries older
+//! than `--log-retention` are deleted, oldest first, a few thousand per transaction so that the
+//! webhooks' commits go on between them. Events are not touched: they are the product's output,
+//! and a consumer may still need them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::app::{App, now_millis};
+use crate::store::Store;
+
+/// Entries deleted per transaction.
+const CHUNK: usize = 2_000;
+/// How often the log is pruned at most: a quarter of the retention, within these bounds.
+const PERIOD_MIN: Duration = Duration::from_millis(250);
+const PERIOD_MAX: Duration = Duration::from_secs(60);
+
+/// Prunes the log now and then every period, until `shutdown`.
+pub async fn run<S: Store>(
+    app: Arc<App<S>>,
+    retention: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let period = (retention / 4).clamp(PERIOD_MIN, PERIOD_MAX);
+    while !*shutdown.borrow() {
+        prune(&app, retention).await;
+        tokio::select! {
+            () = tokio::time::sleep(period) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Deletes every entry that started longer than `retention` ago; returns how many went.
+pub async fn prune<S: Store>(app: &App<S>, retention: Duration) -> usize {
+    let age = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+    let before = now_millis().saturating_sub(age);
+    let mut deleted = 0;
+    loop {
+        match app.store.prune_logs(before, CHUNK).await {
+            Ok(n) => {
+                deleted += n;
+                if n < CHUNK {
+                    break;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot prune the invocation log; trying again later");
+                break;
+            }
+        }
+    }
+    if deleted > 0 {
+        tracing::debug!(
+            deleted,
+            "invocation log entries past their retention deleted"
+        );
+    }
+    deleted
+}
+
+/// How long log entries are kept; `None`: forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention(pub Option<Duration>);
+
+/// `--log-retention`: `<n>d`, `<n>h`, `<n>m` or `<n>s`; `forever` keeps every entry.
+pub fn parse(text: &str) -> Result<Retention, String> {
+    if text == "forever" {
+        return Ok(Retention(None));
+    }
+    let expected = || format!("'{text}' is not a retention: expected 7d, 12h, 30m, 45s or forever");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(expected)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| expected())?;
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err(expected()),
+    };
+    match number.checked_mul(seconds) {
+        Some(0) => Err(format!(
+            "a retention of {text} would delete every entry as it is written; use forever to keep them all"
+        )),
+        Some(seconds) => Ok(Retention(Some(Duration::from_secs(seconds)))),
+        None => Err(expected()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retentions_parse_and_nonsense_is_refused_clearly() {
+        let kept = |seconds| Ok(Retention(Some(Duration::from_secs(seconds))));
+        assert_eq!(parse("7d"), kept(7 * 86_400));
+        assert_eq!(parse("12h"), kept(12 * 3_600));
+        assert_eq!(parse("30m"), kept(1_800));
+        assert_eq!(parse("45s"), kept(45));
+        assert_eq!(parse("forever"), Ok(Retention(None)));
+        for bad in ["", "7", "d", "7w", "-1d", "1.5h", "99999999999999999999d"] {
+            let error = parse(bad).unwrap_err();
+            assert!(error.contains("expected 7d, 12h"), "{bad}: {error}");
+        }
+        assert!(parse("0d").unwrap_err().contains("use forever"));
+    }
+}
