@@ -1,7 +1,8 @@
 //! One sandbox: a QuickJS runtime and context of its own (own heap limit, stack limit, interrupt
 //! deadline, job queue), holding the modules of one connector. It is owned by one worker thread
 //! and serves one invocation at a time. Loaded method functions live in a hidden registry object
-//! inside the context, never as handles in Rust, so nothing can outlive the runtime.
+//! inside the context, never as handles in Rust, so nothing can outlive the runtime; the only
+//! handles Rust keeps are the two functions of `Shared`, a field the sandbox drops first.
 
 mod api;
 mod classify;
