@@ -155,13 +155,7 @@ impl Masks {
                 *mask |= u64::from(bits) << (lane * 32);
             }
         }
-        let [quote, backslash, open, close] = masks;
-        Masks {
-            quote,
-            backslash,
-            open,
-            close,
-        }
+        Masks::from_array(masks)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -181,13 +175,18 @@ impl Masks {
                     *mask |= u64::from(bits) << (lane * 16);
                 }
             }
-            let [quote, backslash, open, close] = masks;
-            Masks {
-                quote,
-                backslash,
-                open,
-                close,
-            }
+            Masks::from_array(masks)
+        }
+    }
+
+    /// The masks of `"`, `\`, the opening bracket and the closing one, in that order.
+    #[cfg(target_arch = "x86_64")]
+    fn from_array([quote, backslash, open, close]: [u64; 4]) -> Masks {
+        Masks {
+            quote,
+            backslash,
+            open,
+            close,
         }
     }
 
