@@ -46,8 +46,8 @@ pub async fn deliver<S: Store>(
     }
     let data = ingress::parse_body(&delivery)?;
     let parameters = app.config.parameters_of(connector_key);
-    let args = json!({ "parameters": parameters, "connectorParameters": parameters,
-        "webhookUri": app.config.global_webhook_uri(connector_key, webhook) });
+    let args = json!({ "parameters": parameters, "connectorParameters": parameters });
+    let uri = app.config.global_webhook_uri(connector_key, webhook);
     let start = Instant::now();
     let invocation = runtime::Invocation {
         connector: connector.clone(),
@@ -65,7 +65,7 @@ pub async fn deliver<S: Store>(
                 % app.runtime.workers()
         )),
         timeout: None,
-        webhook: Some(ingress::webhook_of(&delivery, data)),
+        webhook: Some(ingress::webhook_of(&delivery, data, &uri)),
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics

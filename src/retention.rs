@@ -1,8 +1,13 @@
 //! Invocation log retention: a webhook adds an entry to its subscription's log, so the log grows
 //! with the traffic (at 10 000 webhooks a second, close to a billion entries a day). Entries older
 //! than `--log-retention` are deleted, oldest first, a few thousand per transaction so that the
-//! webhooks' commits go on between them. Events are not touched: they are the product's output,
-//! and a consumer may still need them.
+//! webhooks' commits go on between them, and a stop is honoured between two transactions (the
+//! first run after an upgrade may find a long backlog). Events are not touched: they are the
+//! product's output, and a consumer may still need them.
+//!
+//! "Oldest" is by id, which follows the order entries were written; an entry is deleted when it
+//! started before the cutoff. After the clock was set back, entries dated in the future sit at
+//! the front until their date passes, and those behind them wait with them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +31,7 @@ pub async fn run<S: Store>(
 ) {
     let period = (retention / 4).clamp(PERIOD_MIN, PERIOD_MAX);
     while !*shutdown.borrow() {
-        prune(&app, retention).await;
+        prune(&app, retention, &shutdown).await;
         tokio::select! {
             () = tokio::time::sleep(period) => {}
             _ = shutdown.changed() => {}
@@ -34,8 +39,13 @@ pub async fn run<S: Store>(
     }
 }
 
-/// Deletes every entry that started longer than `retention` ago; returns how many went.
-pub async fn prune<S: Store>(app: &App<S>, retention: Duration) -> usize {
+/// Deletes every entry that started longer than `retention` ago, unless `shutdown` comes first;
+/// returns how many went.
+async fn prune<S: Store>(
+    app: &App<S>,
+    retention: Duration,
+    shutdown: &watch::Receiver<bool>,
+) -> usize {
     let age = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
     let before = now_millis().saturating_sub(age);
     let mut deleted = 0;
@@ -43,7 +53,7 @@ pub async fn prune<S: Store>(app: &App<S>, retention: Duration) -> usize {
         match app.store.prune_logs(before, CHUNK).await {
             Ok(n) => {
                 deleted += n;
-                if n < CHUNK {
+                if n < CHUNK || *shutdown.borrow() {
                     break;
                 }
             }

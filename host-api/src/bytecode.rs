@@ -65,18 +65,29 @@ pub fn compile(name: &str, source: &str) -> Result<Arc<[u8]>, CompileError> {
 /// [`compile`] for source that lives as long as the process (glue and built-in modules), found
 /// again by its address: a sandbox loading them does not hash them again.
 pub fn compile_static(name: &'static str, source: &'static str) -> Result<Arc<[u8]>, CompileError> {
-    /// Bytecode by the addresses of its module's name and source.
-    type ByAddress = HashMap<(usize, usize), Arc<[u8]>>;
-    thread_local! {
-        static BY_ADDRESS: RefCell<ByAddress> = RefCell::default();
-    }
-    let key = (name.as_ptr() as usize, source.as_ptr() as usize);
+    let key = static_key(name, source);
     if let Some(hit) = BY_ADDRESS.with(|m| m.borrow().get(&key).cloned()) {
         return Ok(hit);
     }
     let bytecode = compile(name, source)?;
     BY_ADDRESS.with(|m| m.borrow_mut().insert(key, bytecode.clone()));
     Ok(bytecode)
+}
+
+/// Bytecode by the addresses and lengths of its module's name and source.
+type ByAddress = HashMap<[usize; 4], Arc<[u8]>>;
+
+thread_local! {
+    static BY_ADDRESS: RefCell<ByAddress> = RefCell::default();
+}
+
+fn static_key(name: &'static str, source: &'static str) -> [usize; 4] {
+    [
+        name.as_ptr() as usize,
+        name.len(),
+        source.as_ptr() as usize,
+        source.len(),
+    ]
 }
 
 fn cache_key(name: &str, source: &str) -> [u8; 32] {
@@ -179,6 +190,24 @@ fn compile_error(caught: CaughtError<'_>) -> CompileError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_source_is_found_again_by_its_address_and_length() {
+        // Statics, not consts: each use of a const may be a copy at another address.
+        static NAME: &str = "s.js";
+        static SOURCE: &str = "export default () => 1; export const two = 2;";
+        let whole = compile_static(NAME, SOURCE).unwrap();
+        // A marker in place of the cached bytecode: a lookup that finds it proves the table is read.
+        let marker: Arc<[u8]> = Arc::from(&b"marker"[..]);
+        let key = static_key(NAME, SOURCE);
+        BY_ADDRESS.with(|m| m.borrow_mut().insert(key, marker.clone()));
+        let again = compile_static(NAME, SOURCE).unwrap();
+        assert!(Arc::ptr_eq(&again, &marker));
+        // The same address with another length is another source.
+        let prefix = compile_static(NAME, &SOURCE[..23]).unwrap();
+        assert!(!Arc::ptr_eq(&prefix, &marker));
+        assert_ne!(prefix, whole);
+    }
 
     #[test]
     fn same_source_compiles_once() {

@@ -146,6 +146,7 @@ fn github_delivery() -> Invocation {
         ("content-length", &body.len().to_string()),
     ];
     let mut webhook = Webhook::json(&body);
+    webhook.uri = "http://127.0.0.1:8080/webhooks/github".into();
     webhook.headers = headers
         .iter()
         .map(|(name, value)| (name.to_string(), value.to_string()))
@@ -158,7 +159,6 @@ fn github_delivery() -> Invocation {
             "parameters": {"secret": secret},
             "credentials": {},
             "connectorParameters": {},
-            "webhookUri": "http://127.0.0.1:8080/webhooks/github",
         }),
         subscription: None,
         timeout: None,

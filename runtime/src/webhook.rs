@@ -21,6 +21,8 @@ pub struct Webhook {
     pub raw_body: Arc<str>,
     /// `data`, and `body`, its alias.
     pub data: Data,
+    /// `webhookUri`: the URI the request came to.
+    pub uri: String,
 }
 
 /// How `data` is made.
@@ -43,6 +45,7 @@ impl Webhook {
             headers: Vec::new(),
             raw_body: Arc::from(raw_body),
             data: Data::FromRawBody,
+            uri: String::new(),
         }
     }
 
@@ -61,11 +64,12 @@ impl Webhook {
             .iter()
             .map(|(name, value)| (name.clone(), Json::String(value.clone())));
         let data = self.data_json();
-        args.insert("method".into(), Json::String(self.method.clone()));
         args.insert("query".into(), self.query.clone());
         args.insert("headers".into(), Json::Object(headers.collect()));
         args.insert("rawBody".into(), Json::String(self.raw_body.to_string()));
-        args.insert("body".into(), data.clone());
-        args.insert("data".into(), data);
+        args.insert("data".into(), data.clone());
+        args.insert("method".into(), Json::String(self.method.clone()));
+        args.insert("webhookUri".into(), Json::String(self.uri.clone()));
+        args.insert("body".into(), data);
     }
 }

@@ -184,17 +184,21 @@ async fn a_webhook_becomes_the_argument_of_handle() {
         &root,
         "events/e/handle.js",
         "export default (args) => {\n\
-           const { parameters, headers, query, method, rawBody, data, body } = args;\n\
+           const { parameters, headers, query, method, rawBody, data, body, webhookUri } = args;\n\
            const seen = {\n\
              keys: Object.keys(args),\n\
              parameterKeys: Object.keys(parameters),\n\
              polluted: parameters.polluted ?? null,\n\
              protoIsObject: Object.getPrototypeOf(parameters) === Object.prototype,\n\
-             headers, query, method, rawBody, data, same: data === body,\n\
-             leftover: parameters.mark ?? null,\n\
+             headerNames: Object.keys(headers),\n\
+             headers, query, method, rawBody, data, webhookUri,\n\
+             bodyIsData: data === body && typeof data === 'object',\n\
+             leftover: [parameters.mark ?? null, data.mark ?? null],\n\
            };\n\
+           const snapshot = JSON.parse(JSON.stringify(seen));\n\
            parameters.mark = 'set by the first call';\n\
-           return seen;\n\
+           data.mark = 'set by the first call';\n\
+           return snapshot;\n\
          }\n",
     );
     let connector = load(&root);
@@ -211,8 +215,9 @@ async fn a_webhook_becomes_the_argument_of_handle() {
             ("x-a".into(), "1, 3".into()),
             ("__proto__".into(), "h".into()),
         ],
-        raw_body: Arc::from("text é"),
-        data: runtime::Data::Value(json!("text é")),
+        raw_body: Arc::from("a=é"),
+        data: runtime::Data::Value(json!({ "a": "é" })),
+        uri: "http://127.0.0.1:8080/webhooks/s".into(),
     };
     for _ in 0..2 {
         let mut invocation = call(&connector, "handle", Some("s"));
@@ -222,19 +227,22 @@ async fn a_webhook_becomes_the_argument_of_handle() {
         assert_eq!(
             result,
             json!({
-                "keys": ["parameters", "method", "query", "headers", "rawBody", "data", "body",
-                    "apiClient", "externalApiClient"],
+                // The order connector code has always seen.
+                "keys": ["parameters", "query", "headers", "rawBody", "data", "method",
+                    "webhookUri", "body", "apiClient", "externalApiClient"],
                 "parameterKeys": ["__proto__"],
                 "polluted": null,
                 "protoIsObject": true,
+                "headerNames": ["x-b", "x-a", "__proto__"],
                 "headers": { "x-b": "2", "x-a": "1, 3", "__proto__": "h" },
                 "query": { "a": ["1", "2"] },
                 "method": "PUT",
-                "rawBody": "text é",
-                "data": "text é",
-                "same": true,
+                "rawBody": "a=é",
                 // Each call gets objects of its own, also from a warm sandbox.
-                "leftover": null,
+                "data": { "a": "é" },
+                "webhookUri": "http://127.0.0.1:8080/webhooks/s",
+                "bodyIsData": true,
+                "leftover": [null, null],
             })
         );
     }

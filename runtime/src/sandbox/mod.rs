@@ -305,14 +305,14 @@ fn argument<'js>(
     Ok(arg)
 }
 
-/// Defines `method`, `query`, `headers`, `rawBody` and `data` on the argument object.
+/// Defines `query`, `headers`, `rawBody`, `data`, `method` and `webhookUri` on the argument
+/// object, in that order (the order connector code has always seen them in).
 fn add_webhook<'js>(
     ctx: &Ctx<'js>,
     object: &Object<'js>,
     webhook: &Webhook,
 ) -> rquickjs::Result<()> {
     use host_api::encoding::interop::{known_string, new_string};
-    marshal::define(object, "method", new_string(ctx, &webhook.method)?)?;
     marshal::define(object, "query", marshal::to_js(ctx, &webhook.query)?)?;
     let headers = Object::new(ctx.clone())?;
     for (name, value) in &webhook.headers {
@@ -326,7 +326,9 @@ fn add_webhook<'js>(
         Data::FromRawBody => host_api::lazy_json::parse(ctx, webhook.raw_body.clone())?,
         Data::Value(value) => marshal::to_js(ctx, value)?,
     };
-    marshal::define(object, "data", data)
+    marshal::define(object, "data", data)?;
+    marshal::define(object, "method", new_string(ctx, &webhook.method)?)?;
+    marshal::define(object, "webhookUri", new_string(ctx, &webhook.uri)?)
 }
 
 /// What every argument object of a sandbox shares, made once: the makeApiClient factory and the
