@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
 
-/// The request members of `handle`'s argument.
+/// The request members of `handle`'s argument, defined in the order of the fields below (the
+/// order connector code has always seen them in).
 #[derive(Clone, Debug)]
 pub struct Webhook {
-    /// `method`: the HTTP method.
-    pub method: String,
     /// `query`: repeated keys as arrays.
     pub query: Json,
     /// `headers`, in order: names lowercased, a repeated header's values joined with ", " (as
@@ -19,8 +18,10 @@ pub struct Webhook {
     pub headers: Vec<(String, String)>,
     /// `rawBody`: the exact body text.
     pub raw_body: Arc<str>,
-    /// `data`, and `body`, its alias.
+    /// `data`, and `body`, its alias (defined last).
     pub data: Data,
+    /// `method`: the HTTP method.
+    pub method: String,
     /// `webhookUri`: the URI the request came to.
     pub uri: String,
 }
