@@ -6,6 +6,7 @@
 
 mod api;
 mod classify;
+mod keys;
 mod marshal;
 
 use std::cell::{Cell, RefCell};
@@ -27,6 +28,7 @@ use crate::module::{CompileError, ConnectorLoader, ConnectorResolver};
 use crate::webhook::{Data, Webhook};
 use host_api::http::Http;
 use host_api::{HostState, LogEntry};
+use keys::{Key, Keys};
 
 /// Every intrinsic except `Eval`: connector code cannot `eval` or `new Function`.
 type Intrinsics = (
@@ -289,53 +291,97 @@ fn argument<'js>(
     webhook: Option<&Webhook>,
 ) -> Result<Value<'js>, Failure> {
     let threw = |e| Failure::Threw(Box::new(classify::exception(ctx, e)));
-    let arg = marshal::to_js(ctx, args).catch(ctx).map_err(threw)?;
+    let arg = match args {
+        serde_json::Value::Object(map) => args_object(ctx, &shared.keys, map),
+        other => marshal::to_js(ctx, other),
+    };
+    let arg = arg.catch(ctx).map_err(threw)?;
     let Some(object) = arg.as_object() else {
         return Ok(arg);
     };
-    if let Some(webhook) = webhook {
-        add_webhook(ctx, object, webhook)
-            .catch(ctx)
-            .map_err(threw)?;
+    let has = |name: &str| args.get(name).is_some();
+    match webhook {
+        Some(webhook) if !has("body") => {
+            let data = add_webhook(ctx, &shared.keys, object, webhook);
+            data.and_then(|data| shared.keys.define(object, Key::Body, data))
+                .catch(ctx)
+                .map_err(threw)?;
+        }
+        Some(webhook) => {
+            add_webhook(ctx, &shared.keys, object, webhook)
+                .catch(ctx)
+                .map_err(threw)?;
+        }
+        // Connector code written against the docs' examples reads `body`; the SDK passes `data`.
+        None if has("data") && !has("body") => {
+            if let Ok(data) = object.get::<_, Value>("data") {
+                let _ = shared.keys.define(object, Key::Body, data);
+            }
+        }
+        None => {}
     }
-    add_aliases(object);
     let engine = |e: rquickjs::Error| Failure::Other(InvokeError::Engine(e.to_string()));
     let (factory, getter) = shared.restore(ctx).map_err(engine)?;
     host_api::api_client::attach(object, &factory, &getter).map_err(engine)?;
     Ok(arg)
 }
 
+/// The argument object of the invocation's JSON members, the usual names defined by atom.
+fn args_object<'js>(
+    ctx: &Ctx<'js>,
+    keys: &Keys,
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> rquickjs::Result<Value<'js>> {
+    let object = Object::new(ctx.clone())?;
+    for (name, json) in map {
+        let value = marshal::to_js(ctx, json)?;
+        match Key::of(name) {
+            Some(key) => keys.define(&object, key, value)?,
+            None => marshal::define(&object, name, value)?,
+        }
+    }
+    Ok(object.into_value())
+}
+
 /// Defines `query`, `headers`, `rawBody`, `data`, `method` and `webhookUri` on the argument
-/// object, in that order (the order connector code has always seen them in).
+/// object, in that order (the order connector code has always seen them in); returns `data`.
 fn add_webhook<'js>(
     ctx: &Ctx<'js>,
+    keys: &Keys,
     object: &Object<'js>,
     webhook: &Webhook,
-) -> rquickjs::Result<()> {
+) -> rquickjs::Result<Value<'js>> {
     use host_api::encoding::interop::{known_string, new_string};
-    marshal::define(object, "query", marshal::to_js(ctx, &webhook.query)?)?;
+    keys.define(object, Key::Query, marshal::to_js(ctx, &webhook.query)?)?;
     let headers = Object::new(ctx.clone())?;
     for (name, value) in &webhook.headers {
         marshal::define(&headers, name, new_string(ctx, value)?)?;
     }
-    marshal::define(object, "headers", headers)?;
+    keys.define(object, Key::Headers, headers.into_value())?;
     // The host keeps its UTF-8, so hashing the body does not convert it back.
     let raw_body = known_string(ctx, webhook.raw_body.clone())?;
-    marshal::define(object, "rawBody", raw_body)?;
+    keys.define(object, Key::RawBody, raw_body.into_value())?;
     let data = match &webhook.data {
         Data::FromRawBody => host_api::lazy_json::parse(ctx, webhook.raw_body.clone())?,
         Data::Value(value) => marshal::to_js(ctx, value)?,
     };
-    marshal::define(object, "data", data)?;
-    marshal::define(object, "method", new_string(ctx, &webhook.method)?)?;
-    marshal::define(object, "webhookUri", new_string(ctx, &webhook.uri)?)
+    keys.define(object, Key::Data, data.clone())?;
+    let method = new_string(ctx, &webhook.method)?.into_value();
+    keys.define(object, Key::Method, method)?;
+    keys.define(
+        object,
+        Key::WebhookUri,
+        new_string(ctx, &webhook.uri)?.into_value(),
+    )?;
+    Ok(data)
 }
 
-/// What every argument object of a sandbox shares, made once: the makeApiClient factory and the
-/// `apiClient` getter.
+/// What every argument object of a sandbox shares, made once: the makeApiClient factory, the
+/// `apiClient` getter, the atoms of its usual property names.
 struct Shared {
     factory: Persistent<Function<'static>>,
     getter: Persistent<Function<'static>>,
+    keys: Keys,
 }
 
 impl Shared {
@@ -343,6 +389,7 @@ impl Shared {
         Ok(Shared {
             factory: Persistent::save(ctx, api::factory(ctx, connector)?),
             getter: Persistent::save(ctx, host_api::api_client::getter(ctx)?),
+            keys: Keys::new(ctx)?,
         })
     }
 
@@ -369,15 +416,6 @@ fn result_json<'js>(
             let caught = rquickjs::CaughtError::from_error(ctx, rquickjs::Error::Exception);
             Err(Failure::Threw(Box::new(classify::exception(ctx, caught))))
         }
-    }
-}
-
-/// Connector code written against the docs' examples reads `body`; the SDK passes `data`.
-fn add_aliases(object: &Object<'_>) {
-    let wanted = object.contains_key("data").unwrap_or(false)
-        && !object.contains_key("body").unwrap_or(true);
-    if let (true, Ok(data)) = (wanted, object.get::<_, Value>("data")) {
-        let _ = marshal::define(object, "body", data);
     }
 }
 
