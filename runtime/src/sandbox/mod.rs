@@ -299,6 +299,8 @@ fn argument<'js>(
     let Some(object) = arg.as_object() else {
         return Ok(arg);
     };
+    // `body` beside `data`, unless the JSON has a `body` of its own: connector code written
+    // against the docs' examples reads `body`; the SDK passes `data`.
     let has = |name: &str| args.get(name).is_some();
     match webhook {
         Some(webhook) if !has("body") => {
@@ -312,7 +314,6 @@ fn argument<'js>(
                 .catch(ctx)
                 .map_err(threw)?;
         }
-        // Connector code written against the docs' examples reads `body`; the SDK passes `data`.
         None if has("data") && !has("body") => {
             if let Ok(data) = object.get::<_, Value>("data") {
                 let _ = shared.keys.define(object, Key::Body, data);
