@@ -544,7 +544,6 @@ impl Worker {
     }
 }
 
-/// `args` with `data` and `body` parsed from `rawBody`, for methods that run in Rust.
 /// Warm sandboxes of one worker, least recently used evicted first.
 struct WarmPool {
     capacity: usize,
