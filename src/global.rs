@@ -65,7 +65,7 @@ pub async fn deliver<S: Store>(
                 % app.runtime.workers()
         )),
         timeout: None,
-        webhook: Some(ingress::webhook_of(&delivery, data, &uri)),
+        webhook: Some(ingress::webhook_of(delivery, data, &uri)),
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics

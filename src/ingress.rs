@@ -65,7 +65,7 @@ pub async fn deliver<S: Store>(
         args,
         subscription: Some(subscription.id.clone()),
         timeout: None,
-        webhook: Some(webhook_of(&delivery, data, &subscription.webhook_uri)),
+        webhook: Some(webhook_of(delivery, data, &subscription.webhook_uri)),
     };
     let outcome = app.runtime.invoke(invocation).await;
     app.metrics
@@ -161,21 +161,21 @@ impl<S: Store> Drop for CommitWait<S> {
 
 /// What `handle` learns of the request: `query`, `headers`, `rawBody`, `data`, `method`, and
 /// `webhookUri`, the URI it came to.
-pub(crate) fn webhook_of(delivery: &Delivery, data: Data, uri: &str) -> Webhook {
+pub(crate) fn webhook_of(delivery: Delivery, data: Data, uri: &str) -> Webhook {
     // Repeated headers are joined with ", " as Node does.
     let mut headers: Vec<(String, String)> = Vec::with_capacity(delivery.headers.len());
-    for (name, value) in &delivery.headers {
-        let name = name.to_ascii_lowercase();
+    for (mut name, value) in delivery.headers {
+        name.make_ascii_lowercase();
         match headers.iter_mut().find(|(seen, _)| *seen == name) {
             Some((_, joined)) => {
                 joined.push_str(", ");
-                joined.push_str(value);
+                joined.push_str(&value);
             }
-            None => headers.push((name, value.clone())),
+            None => headers.push((name, value)),
         }
     }
     Webhook {
-        method: delivery.method.clone(),
+        method: delivery.method,
         query: query_object(delivery.query.as_deref().unwrap_or("")),
         headers,
         raw_body: text_of(&delivery.body),
