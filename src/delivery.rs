@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::store::{Store, StoredEvent};
 
 /// The cursor's name in storage.
-const CURSOR: &str = "push";
+pub(crate) const CURSOR: &str = "push";
 /// Events per POST.
 const BATCH: usize = 100;
 /// The longest wait between retries.

@@ -1,13 +1,15 @@
-//! Invocation log retention: a webhook adds an entry to its subscription's log, so the log grows
-//! with the traffic (at 10 000 webhooks a second, close to a billion entries a day). Entries older
-//! than `--log-retention` are deleted, oldest first, a few thousand per transaction so that the
-//! webhooks' commits go on between them, and a stop is honoured between two transactions (the
-//! first run after an upgrade may find a long backlog). Events are not touched: they are the
-//! product's output, and a consumer may still need them.
+//! Retention. A webhook adds an entry to its subscription's invocation log, so the log grows
+//! with the traffic (at 10 000 webhooks a second, close to a billion entries a day): entries older
+//! than `--log-retention` (default 7 days) are deleted. Events are the product's output and a
+//! consumer may still need them, so they are kept forever unless `--event-retention` says
+//! otherwise; with push delivery on, an event is deleted only once it has been delivered, whatever
+//! its age. Rows go oldest first, a few thousand per transaction so that the webhooks' commits go
+//! on between them, and a stop is honoured between two transactions (the first run after an
+//! upgrade may find a long backlog). Event ids are never reused, so pull cursors stay valid.
 //!
-//! "Oldest" is by id, which follows the order entries were written; an entry is deleted when it
-//! started before the cutoff. After the clock was set back, entries dated in the future sit at
-//! the front until their date passes, and those behind them wait with them.
+//! "Oldest" is by id, which follows the order rows were written; a row is deleted when it was
+//! written (started, received) before the cutoff. After the clock was set back, rows dated in the
+//! future sit at the front until their date passes, and those behind them wait with them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,21 +19,50 @@ use tokio::sync::watch;
 use crate::app::{App, now_millis};
 use crate::store::Store;
 
-/// Entries deleted per transaction.
+/// Rows deleted per transaction.
 const CHUNK: usize = 2_000;
-/// How often the log is pruned at most: a quarter of the retention, within these bounds.
+/// How often rows are pruned at most: a quarter of the shortest retention, within these bounds.
 const PERIOD_MIN: Duration = Duration::from_millis(250);
 const PERIOD_MAX: Duration = Duration::from_secs(60);
 
-/// Prunes the log now and then every period, until `shutdown`.
-pub async fn run<S: Store>(
-    app: Arc<App<S>>,
-    retention: Duration,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let period = (retention / 4).clamp(PERIOD_MIN, PERIOD_MAX);
+/// How long each kind of row is kept (`None`: forever).
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    pub logs: Option<Duration>,
+    pub events: Option<Duration>,
+    /// Push delivery is on: an event goes only once delivered.
+    pub delivering: bool,
+}
+
+impl Policy {
+    /// Whether anything is ever deleted.
+    pub fn prunes(&self) -> bool {
+        self.logs.is_some() || self.events.is_some()
+    }
+}
+
+/// The rows one pass prunes.
+#[derive(Clone, Copy, Debug)]
+enum Rows {
+    Logs,
+    Events { delivering: bool },
+}
+
+/// Prunes now and then every period, until `shutdown`.
+pub async fn run<S: Store>(app: Arc<App<S>>, policy: Policy, mut shutdown: watch::Receiver<bool>) {
+    let Some(shortest) = policy.logs.into_iter().chain(policy.events).min() else {
+        return;
+    };
+    let period = (shortest / 4).clamp(PERIOD_MIN, PERIOD_MAX);
+    let delivering = policy.delivering;
+    let passes = [
+        policy.logs.map(|age| (Rows::Logs, age)),
+        policy.events.map(|age| (Rows::Events { delivering }, age)),
+    ];
     while !*shutdown.borrow() {
-        prune(&app, retention, &shutdown).await;
+        for (rows, retention) in passes.iter().flatten() {
+            prune(&app, *rows, *retention, &shutdown).await;
+        }
         tokio::select! {
             () = tokio::time::sleep(period) => {}
             _ = shutdown.changed() => {}
@@ -39,18 +70,36 @@ pub async fn run<S: Store>(
     }
 }
 
-/// Deletes every entry that started longer than `retention` ago, unless `shutdown` comes first;
+/// Deletes every row of `rows` written longer than `retention` ago, unless `shutdown` comes first;
 /// returns how many went.
 async fn prune<S: Store>(
     app: &App<S>,
+    rows: Rows,
     retention: Duration,
     shutdown: &watch::Receiver<bool>,
 ) -> usize {
     let age = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
     let before = now_millis().saturating_sub(age);
+    // Read once per pass: the cursor only moves forward, so an old value keeps more, never less.
+    let delivered = match rows {
+        Rows::Events { delivering: true } => {
+            match app.store.cursor(crate::delivery::CURSOR).await {
+                Ok(cursor) => Some(cursor.unwrap_or(0)),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the push delivery cursor; no event is pruned this time");
+                    return 0;
+                }
+            }
+        }
+        _ => None,
+    };
     let mut deleted = 0;
     loop {
-        match app.store.prune_logs(before, CHUNK).await {
+        let pruned = match rows {
+            Rows::Logs => app.store.prune_logs(before, CHUNK).await,
+            Rows::Events { .. } => app.store.prune_events(before, delivered, CHUNK).await,
+        };
+        match pruned {
             Ok(n) => {
                 deleted += n;
                 if n < CHUNK || *shutdown.borrow() {
@@ -58,25 +107,23 @@ async fn prune<S: Store>(
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, "cannot prune the invocation log; trying again later");
+                tracing::warn!(%error, ?rows, "cannot prune; trying again later");
                 break;
             }
         }
     }
     if deleted > 0 {
-        tracing::debug!(
-            deleted,
-            "invocation log entries past their retention deleted"
-        );
+        tracing::debug!(deleted, ?rows, "rows past their retention deleted");
     }
     deleted
 }
 
-/// How long log entries are kept; `None`: forever.
+/// How long rows are kept; `None`: forever.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retention(pub Option<Duration>);
 
-/// `--log-retention`: `<n>d`, `<n>h`, `<n>m` or `<n>s`; `forever` keeps every entry.
+/// `--log-retention`, `--event-retention`: `<n>d`, `<n>h`, `<n>m` or `<n>s`; `forever` keeps every
+/// row.
 pub fn parse(text: &str) -> Result<Retention, String> {
     if text == "forever" {
         return Ok(Retention(None));

@@ -196,21 +196,23 @@ fn invoke_bad_usage_explains_itself() {
 }
 
 #[test]
-fn serve_refuses_a_log_retention_it_cannot_read() {
+fn serve_refuses_a_retention_it_cannot_read() {
     let folder = Folder::new(&[("connectors/demo/events/issues/handle.js", HANDLE)]);
-    for (retention, expected) in [
+    for (option, retention, expected) in [
         (
+            "--log-retention",
             "5w",
             "'5w' is not a retention: expected 7d, 12h, 30m, 45s or forever",
         ),
-        ("0s", "use forever to keep them all"),
+        ("--log-retention", "0s", "use forever to keep them all"),
+        (
+            "--event-retention",
+            "30 days",
+            "'30 days' is not a retention: expected 7d, 12h, 30m, 45s or forever",
+        ),
     ] {
-        let out = run(
-            &["serve", "--log-retention", retention],
-            &folder.path(),
-            None,
-        );
-        assert_eq!(out.status.code(), Some(2), "{retention}");
+        let out = run(&["serve", option, retention], &folder.path(), None);
+        assert_eq!(out.status.code(), Some(2), "{option} {retention}");
         assert!(
             text(&out.stderr).contains(expected),
             "{}",

@@ -1553,3 +1553,125 @@ async fn log_entries_past_their_retention_are_deleted_and_events_stay() {
         "events are not pruned"
     );
 }
+
+/// Waits until `done` holds of the events `GET /api/events` lists, at most 10 s.
+async fn until_events(
+    client: &reqwest::Client,
+    service: &Service,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        let stored = events(client, service).await;
+        if done(&stored) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what}: {stored:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_past_their_retention_are_deleted_and_ids_go_on() {
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let service = Service::start(&data, &["--event-retention", "2s"]);
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
+    let webhook = format!(
+        "{}/webhooks/{}",
+        service.url,
+        created["id"].as_str().unwrap()
+    );
+    let send = |n: u32| client.post(&webhook).json(&json!({ "id": n })).send();
+    assert_eq!(send(1).await.unwrap().status(), 202);
+    let first = events(&client, &service).await;
+    assert_eq!(first.len(), 1);
+    let id_of = |event: &Value| event["id"].as_str().unwrap().parse::<i64>().unwrap();
+    let first_id = id_of(&first[0]);
+    let start = Instant::now();
+    until_events(&client, &service, "events older than 2 s were kept", |e| {
+        e.is_empty()
+    })
+    .await;
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "deleted too early"
+    );
+    let logs = format!(
+        "{}/api/subscriptions/{}/logs",
+        service.url,
+        created["id"].as_str().unwrap()
+    );
+    let (_, logs) = get(&client, &logs).await;
+    assert_eq!(
+        logs["logs"].as_array().unwrap().len(),
+        2,
+        "logs keep their own retention"
+    );
+
+    assert_eq!(send(2).await.unwrap().status(), 202);
+    let (_, after) = get(
+        &client,
+        format!("{}/api/events?after={first_id}", service.url),
+    )
+    .await;
+    let after = after["events"].as_array().unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["record"]["id"], "2");
+    assert!(id_of(&after[0]) > first_id, "an id came back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_push_delivery_an_event_is_deleted_only_once_delivered() {
+    let accepting = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let platform = FakeApp::start({
+        let accepting = accepting.clone();
+        move |_: &Recorded| {
+            if accepting.load(Ordering::SeqCst) {
+                Reply::json(200, "{}")
+            } else {
+                Reply::json(503, "{}")
+            }
+        }
+    });
+    let app = external_app();
+    let (_dir, data) = data_dir();
+    let client = client();
+    let target = format!("{}/events", platform.url());
+    let service = Service::start(&data, &["--event-retention", "1s", "--deliver-to", &target]);
+    let (_, created) = create(&client, &service, &app, json!({ "channel": "c" })).await;
+    let webhook = format!(
+        "{}/webhooks/{}",
+        service.url,
+        created["id"].as_str().unwrap()
+    );
+    let sent = client.post(&webhook).json(&json!({ "id": 1 })).send();
+    assert_eq!(sent.await.unwrap().status(), 202);
+    // Well past its retention, and refused by the platform all along: kept.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        assert_eq!(
+            events(&client, &service).await.len(),
+            1,
+            "an undelivered event was deleted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        !platform.requests().is_empty(),
+        "delivery was not even tried"
+    );
+    accepting.store(true, Ordering::SeqCst);
+    until_events(
+        &client,
+        &service,
+        "a delivered event past its retention was kept",
+        |e| e.is_empty(),
+    )
+    .await;
+}

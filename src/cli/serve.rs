@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// How long invocation log entries are kept: 7d, 12h, 30m, 45s, or forever
     #[arg(long, default_value = "7d", value_parser = crate::retention::parse)]
     log_retention: crate::retention::Retention,
+    /// How long events are kept: forever, or 30d, 12h, ...; with --deliver-to, an event is
+    /// deleted only once delivered
+    #[arg(long, default_value = "forever", value_parser = crate::retention::parse)]
+    event_retention: crate::retention::Retention,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -104,13 +108,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot mark subscriptions interrupted by the last stop")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(crate::scheduler::run(app.clone(), stopped.clone()));
-    let retention = args.log_retention.0.map(|retention| {
-        tokio::spawn(crate::retention::run(
-            app.clone(),
-            retention,
-            stopped.clone(),
-        ))
-    });
+    let policy = crate::retention::Policy {
+        logs: args.log_retention.0,
+        events: args.event_retention.0,
+        delivering: args.deliver_to.is_some(),
+    };
+    let retention = policy
+        .prunes()
+        .then(|| tokio::spawn(crate::retention::run(app.clone(), policy, stopped.clone())));
     let delivery = args
         .deliver_to
         .clone()

@@ -293,6 +293,16 @@ pub trait Store: Send + Sync + 'static {
         before: Millis,
         limit: usize,
     ) -> impl Future<Output = StoreResult<usize>> + Send;
+    /// Deletes up to `limit` of the oldest events, those among them received before `before` and,
+    /// when `delivered` is given, with an id at most that (push delivery's cursor: an event not
+    /// yet delivered stays whatever its age); returns how many went. Ids are never reused, so a
+    /// consumer's cursor stays valid.
+    fn prune_events(
+        &self,
+        before: Millis,
+        delivered: Option<i64>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<usize>> + Send;
     /// The subscription's latest invocations, newest first.
     fn logs(
         &self,

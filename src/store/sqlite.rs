@@ -241,6 +241,17 @@ impl Store for SqliteStore {
             .write(None, move |conn| writes::prune_logs(conn, before, limit))
     }
 
+    fn prune_events(
+        &self,
+        before: Millis,
+        delivered: Option<i64>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<usize>> + Send {
+        self.writer.write(None, move |conn| {
+            writes::prune_events(conn, before, delivered, limit)
+        })
+    }
+
     fn cursor(&self, name: &str) -> impl Future<Output = StoreResult<Option<i64>>> + Send {
         let name = name.to_owned();
         self.readers.read(move |conn| reads::cursor(conn, &name))

@@ -468,3 +468,29 @@ async fn pruning_deletes_the_oldest_log_entries_in_chunks() {
     assert!(store.logs("s1", 10).await.unwrap().is_empty());
     assert_eq!(store.subscriptions(None, 10).await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn pruning_deletes_the_oldest_events_up_to_the_delivered_one_and_ids_go_on() {
+    let (_dir, store) = temp_store();
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    // Received at 101..=106.
+    let ids = store
+        .commit_events((1..=6).map(|n| event("s1", n)).collect())
+        .await
+        .unwrap();
+    let left = |events: Vec<crate::store::StoredEvent>| {
+        events.into_iter().map(|e| e.id).collect::<Vec<_>>()
+    };
+    // Received before 105: four, two to a chunk, but push delivery has only delivered three.
+    assert_eq!(store.prune_events(105, Some(ids[2]), 2).await.unwrap(), 2);
+    assert_eq!(store.prune_events(105, Some(ids[2]), 2).await.unwrap(), 1);
+    assert_eq!(store.prune_events(105, Some(ids[2]), 2).await.unwrap(), 0);
+    assert_eq!(left(store.events_after(0, 10).await.unwrap()), &ids[3..]);
+    // Without push delivery only the age counts.
+    assert_eq!(store.prune_events(1_000, None, 100).await.unwrap(), 3);
+    assert!(store.events_after(0, 10).await.unwrap().is_empty());
+    // An emptied table does not hand out an id again: cursors stay valid.
+    let next = store.commit_events(vec![event("s1", 7)]).await.unwrap();
+    assert!(next[0] > ids[5], "{next:?} after {ids:?}");
+    assert_eq!(left(store.events_after(ids[5], 10).await.unwrap()), next);
+}

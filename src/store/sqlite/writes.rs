@@ -171,6 +171,21 @@ pub(super) fn prune_logs(conn: &Connection, before: Millis, limit: usize) -> Sto
         .map_err(|e| StoreError(format!("delete log entries older than {before}: {e}")))
 }
 
+/// Deletes those of the `limit` oldest events received before `before` and not past `delivered`.
+pub(super) fn prune_events(
+    conn: &Connection,
+    before: Millis,
+    delivered: Option<i64>,
+    limit: usize,
+) -> StoreResult<usize> {
+    let sql = "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?2) \
+        AND received_at < ?1 AND (?3 IS NULL OR id <= ?3)";
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute(params![before, limit, delivered]))
+        .map_err(|e| StoreError(format!("delete events received before {before}: {e}")))
+}
+
 /// Appends `log` to a subscription known to exist.
 fn insert_log(conn: &Connection, log: &InvocationLog) -> StoreResult<()> {
     let id = &log.subscription_id;
