@@ -13,6 +13,7 @@ pub mod check;
 pub mod connector;
 mod declarative;
 pub mod error;
+mod idle_poll;
 pub mod limits;
 pub mod mapping;
 pub mod module;

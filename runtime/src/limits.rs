@@ -50,6 +50,9 @@ pub struct Limits {
     pub workers: usize,
     /// Default [`Isolation::Subscription`].
     pub isolation: Isolation,
+    /// How long a worker serving connections keeps polling for work, with nothing to run, before
+    /// its thread sleeps (see `idle_poll.rs`). Default 200 µs; zero sleeps at once.
+    pub idle_poll: Duration,
     /// Outgoing requests (`apiClient`, `fetch`): timeout 30 s, responses up to 16 MiB, 5 redirects.
     pub http: HttpLimits,
 }
@@ -66,6 +69,7 @@ impl Default for Limits {
             pool_capacity: 1024,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             isolation: Isolation::Subscription,
+            idle_poll: Duration::from_micros(200),
             http: HttpLimits::default(),
         }
     }

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::connector::{Connector, ConnectorKey, ImplementationType, MethodDef};
 use crate::declarative;
 use crate::error::InvokeError;
+use crate::idle_poll::IdlePoll;
 use crate::limits::{Isolation, Limits};
 use crate::sandbox::{Callee, Sandbox};
 use crate::webhook::Webhook;
@@ -330,6 +331,12 @@ struct Shared {
 /// Called by a worker each time it has nothing left to run and is about to sleep.
 type IdleHook = Box<dyn Fn() + Send + Sync>;
 
+fn report_idle(hook: &OnceLock<IdleHook>) {
+    if let Some(hook) = hook.get() {
+        hook();
+    }
+}
+
 /// How long an idle worker keeps polling for the next job before its thread sleeps. Waking a
 /// sleeping thread costs tens of microseconds on a VM, more than a warm invocation itself.
 const IDLE_SPIN: Duration = Duration::from_micros(50);
@@ -351,16 +358,24 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
     let (spin_on, busy) = (shared.sent.clone(), shared.in_flight.clone());
     // Futures run here by `spawn_on` (connections) that have not ended.
     let serving = Arc::new(AtomicUsize::new(0));
-    // Before the event loop sleeps: the idle hook, then (on an idle worker) a short spin.
+    let idle_poll = Arc::new(IdlePoll::default());
+    let poll_span = shared.limits.idle_poll;
+    let polls = !poll_span.is_zero();
+    // Before the event loop sleeps: the idle hook, then a poll (serving connections) or (on an
+    // idle worker) a short spin.
     let before_sleep = {
         let serving = serving.clone();
         let idle = shared.idle.clone();
+        let idle_poll = idle_poll.clone();
         move || {
-            if let Some(hook) = idle.get() {
-                hook();
+            report_idle(&idle);
+            if polls && serving.load(Ordering::Acquire) != 0 {
+                idle_poll.before_sleep();
+                return;
             }
             // A worker with invocations in flight is waiting for their I/O or timers, one serving
-            // connections for their sockets: wake-ups this loop cannot see, so it sleeps at once.
+            // connections (polling off) for their sockets: wake-ups this spin cannot see, so it
+            // sleeps at once.
             // Only an idle worker spins for the next job.
             let waiting = busy.load(Ordering::Acquire) != 0 || serving.load(Ordering::Acquire) != 0;
             if waiting || !may_spin() {
@@ -389,6 +404,10 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
         alive: shared.alive,
         pool: RefCell::new(WarmPool::new(capacity)),
     });
+    if polls {
+        let (idle_poll, idle) = (idle_poll.clone(), shared.idle.clone());
+        local.spawn_local(async move { idle_poll.run(poll_span, || report_idle(&idle)).await });
+    }
     local.spawn_local(async move {
         while let Some(work) = jobs.recv().await {
             let job = match work {
@@ -414,6 +433,9 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
                 let _ = job.reply.send(outcome);
             });
         }
+        // The runtime handle is gone: the poller ends too, so the loop ends with the last
+        // connection.
+        idle_poll.close();
     });
     runtime.block_on(local);
 }

@@ -247,3 +247,75 @@ async fn a_webhook_becomes_the_argument_of_handle() {
         );
     }
 }
+
+/// Waits until `count` passes `above`, at most 5 s; returns its value.
+async fn count_above(count: &std::sync::atomic::AtomicUsize, above: usize, what: &str) -> usize {
+    use std::sync::atomic::Ordering;
+    let start = Instant::now();
+    loop {
+        let now = count.load(Ordering::SeqCst);
+        if now > above {
+            return now;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "{what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_worker_polling_for_work_reports_each_idle_moment_and_then_sleeps() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    write(&root, "events/e/handle.js", "export default () => 'ok'\n");
+    let connector = load(&root);
+    for (span, polls_all_along) in [
+        (Duration::from_secs(30), true),
+        (Duration::from_millis(2), false),
+    ] {
+        let runtime = Runtime::new(Limits {
+            workers: 1,
+            idle_poll: span,
+            ..Limits::default()
+        })
+        .unwrap();
+        let idle_moments = Arc::new(AtomicUsize::new(0));
+        runtime.on_idle({
+            let idle_moments = idle_moments.clone();
+            move || {
+                idle_moments.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        // A connection being served: the worker polls instead of sleeping at once.
+        let (_end, ended) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn_on(0, async move {
+            let _ = ended.await;
+        });
+        let mut seen = count_above(&idle_moments, 0, "the worker never went idle").await;
+        // While it polls, the loop never sleeps: each idle moment after an invocation is reported
+        // by the poll (the store's group commit waits for it).
+        for _ in 0..3 {
+            let outcome = runtime.invoke(call(&connector, "handle", Some("s"))).await;
+            assert_eq!(outcome.result.unwrap(), json!("ok"));
+            seen = count_above(&idle_moments, seen, "an idle moment went unreported").await;
+        }
+        if polls_all_along {
+            continue;
+        }
+        // A poll that found nothing ends, and the thread then sleeps: no idle moment more.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let settled = idle_moments.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            idle_moments.load(Ordering::SeqCst),
+            settled,
+            "the worker kept polling with nothing to do"
+        );
+        let outcome = runtime.invoke(call(&connector, "handle", Some("s"))).await;
+        assert_eq!(
+            outcome.result.unwrap(),
+            json!("ok"),
+            "a sleeping worker woke"
+        );
+    }
+}

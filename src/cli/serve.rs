@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// Post every event, in order and at least once, to this URL (`{events: [...]}` batches)
     #[arg(long)]
     deliver_to: Option<String>,
+    /// How long a JS worker serving connections keeps polling for work before its thread sleeps,
+    /// in microseconds: a sleeping core is slow to wake on a VM (0: sleep at once)
+    #[arg(long, default_value_t = 200)]
+    idle_poll_us: u64,
     /// Largest request body accepted, in MiB
     #[arg(long, default_value_t = 10)]
     body_limit_mb: usize,
@@ -177,6 +181,7 @@ fn open_store(args: &ServeArgs) -> anyhow::Result<SqliteStore> {
 fn limits(args: &ServeArgs) -> Limits {
     let mut limits = Limits {
         isolation: args.isolation,
+        idle_poll: Duration::from_micros(args.idle_poll_us),
         ..Limits::default()
     };
     if let Some(ms) = args.timeout_ms {
