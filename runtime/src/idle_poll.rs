@@ -6,8 +6,8 @@
 //! [`Limits::idle_poll`](crate::Limits::idle_poll) has passed with nothing to run (Seastar's idle
 //! poll does the same). Each turn also offers the core to any other thread ready to run (the
 //! store's writer, finishing a sync), so polling never holds up the work it waits for, also on a
-//! single core. Measured on the 2-core VM (bench/webhooks.sh, 16 connections, one subscription):
-//! 6–20 % more webhooks a second.
+//! single core. Measured on the 2-core VM at 16 connections on one subscription: 5–10 % more
+//! webhooks a second in paired runs, 0.95–0.97× → 1.01–1.04× Node in bench/webhooks.sh.
 //!
 //! The worker's idle hook is called when the loop would sleep; a poll keeps the loop awake, so the
 //! poll calls the hook itself each time the work that came up while it polled has all run (the
