@@ -328,6 +328,22 @@ struct Shared {
     idle: Arc<OnceLock<IdleHook>>,
 }
 
+/// One future run by `spawn_on` counted as served until it ends, also by a panic.
+struct Serving(Arc<AtomicUsize>);
+
+impl Serving {
+    fn count(serving: &Arc<AtomicUsize>) -> Serving {
+        serving.fetch_add(1, Ordering::AcqRel);
+        Serving(serving.clone())
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Called by a worker each time it has nothing left to run and is about to sleep.
 type IdleHook = Box<dyn Fn() + Send + Sync>;
 
@@ -360,7 +376,7 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
     let serving = Arc::new(AtomicUsize::new(0));
     let idle_poll = Arc::new(IdlePoll::default());
     let poll_span = shared.limits.idle_poll;
-    let polls = !poll_span.is_zero();
+    let polls = !poll_span.is_zero() && crate::idle_poll::supported();
     // Before the event loop sleeps: the idle hook, then a poll (serving connections) or (on an
     // idle worker) a short spin.
     let before_sleep = {
@@ -413,11 +429,10 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
             let job = match work {
                 Work::Invoke(job) => job,
                 Work::Run(future) => {
-                    serving.fetch_add(1, Ordering::AcqRel);
-                    let serving = serving.clone();
+                    let serving = Serving::count(&serving);
                     tokio::task::spawn_local(async move {
                         future.await;
-                        serving.fetch_sub(1, Ordering::AcqRel);
+                        drop(serving);
                     });
                     continue;
                 }
