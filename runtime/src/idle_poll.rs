@@ -7,7 +7,7 @@
 //! poll does the same). Each turn also offers the core to any other thread ready to run (the
 //! store's writer, finishing a sync), so polling never holds up the work it waits for, also on a
 //! single core. Measured on the 2-core VM at 16 connections on one subscription: 5–10 % more
-//! webhooks a second in paired runs, 0.95–0.97× → 1.01–1.04× Node in bench/webhooks.sh.
+//! webhooks a second in paired runs, 0.95–0.97× → 0.97–1.04× Node in bench/webhooks.sh.
 //!
 //! A poll is bounded by the CPU it spends, not by the clock: it ends once its own turns have used
 //! `idle_poll` of the thread's CPU with nothing else run in between. Time the thread spends off the
