@@ -43,8 +43,8 @@ pub struct ServeArgs {
     /// Post every event, in order and at least once, to this URL (`{events: [...]}` batches)
     #[arg(long)]
     deliver_to: Option<String>,
-    /// How long a JS worker serving connections keeps polling for work before its thread sleeps,
-    /// in microseconds: a sleeping core is slow to wake on a VM (0: sleep at once)
+    /// CPU a JS worker serving connections may spend polling for work, with nothing to run, before
+    /// its thread sleeps, in microseconds: a sleeping core is slow to wake on a VM (0: sleep at once)
     #[arg(long, default_value_t = 200)]
     idle_poll_us: u64,
     /// Largest request body accepted, in MiB
