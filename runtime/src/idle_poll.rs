@@ -59,16 +59,20 @@ impl IdlePoll {
                 return;
             }
             let mut spent = Duration::ZERO;
+            // Without the thread's CPU clock nothing bounds a poll: the thread sleeps at once.
             let mut cpu = thread_cpu();
-            while spent < budget && !self.closing.load(Ordering::Acquire) {
+            while let Some(last) = cpu
+                && spent < budget
+                && !self.closing.load(Ordering::Acquire)
+            {
                 // The event loop polls its sockets and timers without sleeping and runs what they
                 // made ready; then the thread yields the core (`sched_yield`) to whichever thread is
                 // ready to run on it, such as the store's writer at the end of a sync.
                 tokio::task::yield_now().await;
                 std::thread::yield_now();
-                let now = thread_cpu();
-                let turn = now.saturating_sub(cpu);
-                cpu = now;
+                cpu = thread_cpu();
+                let Some(now) = cpu else { break };
+                let turn = now.saturating_sub(last);
                 if turn > WORK {
                     spent = Duration::ZERO;
                 } else {
@@ -81,32 +85,18 @@ impl IdlePoll {
     }
 }
 
-/// The CPU time the calling thread has used; zero where the clock cannot be read (a poll then
-/// lasts until `closing`, so it is only started where the clock works: see `supported`).
-fn thread_cpu() -> Duration {
+/// The CPU time the calling thread has used, if the platform can say.
+fn thread_cpu() -> Option<Duration> {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `now` is a valid timespec for the call to fill, and lives through it.
     if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) } != 0 {
-        return Duration::ZERO;
+        return None;
     }
-    Duration::new(
-        u64::try_from(now.tv_sec).unwrap_or(0),
-        u32::try_from(now.tv_nsec).unwrap_or(0),
-    )
-}
-
-/// Whether this platform has a per-thread CPU clock, which bounds a poll.
-pub(crate) fn supported() -> bool {
-    static SUPPORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *SUPPORTED.get_or_init(|| {
-        let start = thread_cpu();
-        let mut x = 0u64;
-        for i in 0..100_000u64 {
-            x = std::hint::black_box(x.wrapping_add(i));
-        }
-        thread_cpu() > start
-    })
+    Some(Duration::new(
+        u64::try_from(now.tv_sec).ok()?,
+        u32::try_from(now.tv_nsec).ok()?,
+    ))
 }

@@ -376,7 +376,7 @@ fn worker_main(index: usize, mut jobs: mpsc::UnboundedReceiver<Work>, shared: Sh
     let serving = Arc::new(AtomicUsize::new(0));
     let idle_poll = Arc::new(IdlePoll::default());
     let poll_span = shared.limits.idle_poll;
-    let polls = !poll_span.is_zero() && crate::idle_poll::supported();
+    let polls = !poll_span.is_zero();
     // Before the event loop sleeps: the idle hook, then a poll (serving connections) or (on an
     // idle worker) a short spin.
     let before_sleep = {
