@@ -4,6 +4,7 @@
 //! `schema.rs`; the SQL in `reads.rs` and `writes.rs`.
 
 mod cache;
+mod checkpoint;
 mod readers;
 mod reads;
 mod rows;
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 use self::cache::Cache;
+use self::checkpoint::{Checkpointer, Thresholds};
 use self::readers::Readers;
 use self::writer::Writer;
 use super::{
@@ -37,17 +39,24 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     cache: Arc<Cache>,
+    /// A file database's (an in-memory one has no WAL).
+    checkpointer: Mutex<Option<Checkpointer>>,
 }
 
 impl SqliteStore {
     /// Opens (creating it and its directory if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        SqliteStore::open_with(path, Thresholds::default())
+    }
+
+    fn open_with(path: &Path, checkpoints: Thresholds) -> StoreResult<SqliteStore> {
         create_parent(path)?;
         let failed = |e| StoreError(format!("open database {}: {e}", path.display()));
         let mut conn = connect(path).map_err(failed)?;
         schema::migrate(&mut conn)
             .map_err(|e| StoreError(format!("open database {}: {}", path.display(), e.0)))?;
         schema::enable_wal(&conn).map_err(failed)?;
+        let checkpointer = Checkpointer::start(path, &mut conn, checkpoints)?;
         let readers = (0..READERS)
             .map(|_| reader(path))
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -57,6 +66,7 @@ impl SqliteStore {
             readers: Readers::new(readers),
             writer: Writer::start(Arc::new(Mutex::new(conn)), cache.clone())?,
             cache,
+            checkpointer: Mutex::new(Some(checkpointer)),
         })
     }
 
@@ -73,6 +83,7 @@ impl SqliteStore {
             readers: Readers::new(vec![shared.clone()]),
             writer: Writer::start(shared, cache.clone())?,
             cache,
+            checkpointer: Mutex::new(None),
         })
     }
 
@@ -87,9 +98,18 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.readers.close();
         self.cache.close();
-        if let Some(thread) = self.writer.stop() {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
-        }
+        let writer = self.writer.stop();
+        let checkpointer = writer::lock(&self.checkpointer).take();
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(thread) = writer {
+                let _ = thread.join();
+            }
+            // It ends once the writer's connection is closed.
+            if let Some(checkpointer) = checkpointer {
+                checkpointer.join();
+            }
+        })
+        .await;
     }
 }
 

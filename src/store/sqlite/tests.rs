@@ -494,3 +494,66 @@ async fn pruning_deletes_the_oldest_events_up_to_the_delivered_one_and_ids_go_on
     assert!(next[0] > ids[5], "{next:?} after {ids:?}");
     assert_eq!(left(store.events_after(ids[5], 10).await.unwrap()), next);
 }
+
+/// Commits `pages` pages' worth of events (about one 4 KiB page each) and returns the database
+/// file's size before and after.
+async fn write_pages(store: &SqliteStore, file: &std::path::Path, pages: i64) -> (u64, u64) {
+    store.insert_subscription(subscription("s1")).await.unwrap();
+    let size = || std::fs::metadata(file).unwrap().len();
+    let before = size();
+    for n in 0..pages {
+        let mut big = event("s1", n);
+        big.body = json!({"text": "x".repeat(3_500)});
+        store.commit_events(vec![big]).await.unwrap();
+    }
+    (before, size())
+}
+
+#[tokio::test]
+async fn the_checkpointer_thread_copies_the_wal_into_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.sqlite");
+    let thresholds = super::Thresholds {
+        signal: 16,
+        backstop: i32::MAX,
+    };
+    let store = SqliteStore::open_with(&file, thresholds).unwrap();
+    let (before, _) = write_pages(&store, &file, 64).await;
+    // SQLite's own automatic checkpoint would wait for 1 000 pages.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let checkpoints = || {
+        super::writer::lock(&store.checkpointer)
+            .as_ref()
+            .unwrap()
+            .checkpoints()
+    };
+    while checkpoints() == 0 || std::fs::metadata(&file).unwrap().len() < before + 32 * 4096 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint: {} checkpoints, file {} bytes (was {before})",
+            checkpoints(),
+            std::fs::metadata(&file).unwrap().len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(store.events_after(0, 100).await.unwrap().len(), 64);
+}
+
+#[tokio::test]
+async fn a_writer_whose_checkpointer_is_behind_checkpoints_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.sqlite");
+    let thresholds = super::Thresholds {
+        signal: i32::MAX,
+        backstop: 16,
+    };
+    let store = SqliteStore::open_with(&file, thresholds).unwrap();
+    let (before, after) = write_pages(&store, &file, 64).await;
+    // Done inside the commits, before they returned.
+    assert!(
+        after >= before + 32 * 4096,
+        "file {after} bytes (was {before})"
+    );
+    let checkpointer = super::writer::lock(&store.checkpointer);
+    assert_eq!(checkpointer.as_ref().unwrap().checkpoints(), 0);
+}
