@@ -9,6 +9,7 @@ mod readers;
 mod reads;
 mod rows;
 mod schema;
+mod vfs;
 mod writer;
 mod writes;
 
@@ -41,6 +42,8 @@ pub struct SqliteStore {
     cache: Arc<Cache>,
     /// A file database's (an in-memory one has no WAL).
     checkpointer: Mutex<Option<Checkpointer>>,
+    /// A file database's lock against other processes (`vfs.rs` relies on it), held while open.
+    _lock: Option<std::fs::File>,
 }
 
 impl SqliteStore {
@@ -51,6 +54,7 @@ impl SqliteStore {
 
     fn open_with(path: &Path, checkpoints: Thresholds) -> StoreResult<SqliteStore> {
         create_parent(path)?;
+        let lock = lock(path)?;
         let failed = |e| StoreError(format!("open database {}: {e}", path.display()));
         let mut conn = connect(path).map_err(failed)?;
         schema::migrate(&mut conn)
@@ -67,6 +71,7 @@ impl SqliteStore {
             writer: Writer::start(Arc::new(Mutex::new(conn)), cache.clone())?,
             cache,
             checkpointer: Mutex::new(Some(checkpointer)),
+            _lock: Some(lock),
         })
     }
 
@@ -84,6 +89,7 @@ impl SqliteStore {
             writer: Writer::start(shared, cache.clone())?,
             cache,
             checkpointer: Mutex::new(None),
+            _lock: None,
         })
     }
 
@@ -124,9 +130,46 @@ fn create_parent(path: &Path) -> StoreResult<()> {
     }
 }
 
-/// A configured connection to the file at `path`.
+/// Takes `<path>.lock`: one process at a time may use the database. (The subscription cache and
+/// the VFS's copy of the WAL assume that no other process writes it.) A separate file, because
+/// closing any descriptor of the database would drop SQLite's own locks on it.
+fn lock(path: &Path) -> StoreResult<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock_path = std::path::PathBuf::from(name);
+    let failed = |e| StoreError(format!("lock database {}: {e}", path.display()));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(failed)?;
+    // SAFETY: flock on a descriptor this function owns.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            return Err(StoreError(format!(
+                "database {} is in use by another process (it holds {}): is another \
+                 `connector-runtime serve` using the same --data?",
+                path.display(),
+                lock_path.display()
+            )));
+        }
+        return Err(failed(error));
+    }
+    Ok(file)
+}
+
+/// A configured connection to the file at `path`, through the store's VFS (`vfs.rs`).
 fn connect(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
+    let vfs = vfs::register().map_err(|e| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(e),
+        )
+    })?;
+    let conn = Connection::open_with_flags_and_vfs(path, rusqlite::OpenFlags::default(), vfs)?;
     schema::configure(&conn)?;
     Ok(conn)
 }

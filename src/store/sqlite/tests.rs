@@ -557,3 +557,19 @@ async fn a_writer_whose_checkpointer_is_behind_checkpoints_itself() {
     let checkpointer = super::writer::lock(&store.checkpointer);
     assert_eq!(checkpointer.as_ref().unwrap().checkpoints(), 0);
 }
+
+#[tokio::test]
+async fn a_database_in_use_is_refused_until_its_store_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.sqlite");
+    let store = SqliteStore::open(&file).unwrap();
+    let error = SqliteStore::open(&file).err().expect("opened twice");
+    assert!(
+        error.to_string().contains("in use by another process")
+            && error.to_string().contains("store.sqlite.lock"),
+        "{error}"
+    );
+    store.close().await;
+    drop(store);
+    SqliteStore::open(&file).unwrap();
+}
