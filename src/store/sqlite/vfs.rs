@@ -94,6 +94,11 @@ struct Wal {
     cached: bool,
     /// Direct I/O failed (alignment the device refuses): the file is plain `unix` from then on.
     broken: bool,
+    /// Tests: act as a device refusing direct writes from the fifth.
+    #[cfg(test)]
+    refuse: bool,
+    #[cfg(test)]
+    flushes: u32,
     /// The file's bytes as written, shared by every connection's handle of the file.
     mirror: Arc<Mirror>,
 }
@@ -166,6 +171,10 @@ fn direct_wal(name: &CStr) -> Option<Box<Wal>> {
         end: 0,
         cached: true,
         broken: false,
+        #[cfg(test)]
+        refuse: name.to_bytes().windows(13).any(|w| w == b"refuse-direct"),
+        #[cfg(test)]
+        flushes: 0,
         mirror,
     }))
 }
@@ -239,21 +248,35 @@ impl Wal {
         self.buf.ensure(padded);
         let bytes = &mut self.buf.bytes_mut()[..padded];
         bytes[len..].fill(0);
+        #[cfg(test)]
+        {
+            self.flushes += 1;
+            if self.refuse && self.flushes >= 5 {
+                return unsafe { self.fall_back(unix) };
+            }
+        }
         let mut written = 0;
         while written < padded {
-            match self
+            let failed = match self
                 .direct
                 .write_at(&bytes[written..], self.base + written as u64)
             {
-                Ok(0) => return ffi::SQLITE_IOERR_WRITE,
-                Ok(n) => written += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => return ffi::SQLITE_FULL,
+                Ok(0) => ffi::SQLITE_IOERR_WRITE,
+                Ok(n) => {
+                    written += n;
+                    continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => ffi::SQLITE_FULL,
                 Err(e) if e.raw_os_error() == Some(libc::EINVAL) && written == 0 => {
                     return unsafe { self.fall_back(unix) };
                 }
-                Err(_) => return ffi::SQLITE_IOERR_WRITE,
-            }
+                Err(_) => ffi::SQLITE_IOERR_WRITE,
+            };
+            // SQLite rolls the transaction back and writes its frames again: these are dropped,
+            // lest a later flush put them after another transaction's.
+            self.start = self.end;
+            return failed;
         }
         self.mirror.store(self.base, bytes);
         DIRECT_WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -623,15 +646,15 @@ unsafe impl Send for AlignedBuf {}
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::sync::atomic::Ordering;
-
     use std::os::unix::fs::OpenOptionsExt;
+    use std::path::Path;
+    use std::sync::atomic::Ordering;
 
     use rusqlite::{Connection, OpenFlags, params};
 
     use super::{DIRECT_WRITES, MIRROR_READS, register};
 
-    fn open(path: &std::path::Path, vfs: Option<&str>) -> Connection {
+    fn open(path: &Path, vfs: Option<&str>) -> Connection {
         let conn = match vfs {
             Some(vfs) => Connection::open_with_flags_and_vfs(path, OpenFlags::default(), vfs),
             None => Connection::open(path),
@@ -652,28 +675,68 @@ mod tests {
             .collect()
     }
 
-    /// Random transactions of rows of all sizes through the VFS, with checkpoints (so the WAL
-    /// restarts from its start) and reads through the VFS: what SQLite's own VFS reads from the
-    /// file, and the file's integrity, agree with a model all along and after reopening.
     #[test]
     fn what_the_wal_holds_is_what_sqlite_s_own_vfs_reads_from_the_file() {
-        let vfs = register().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite");
-        let writer = open(&path, Some(vfs));
+        let before = (
+            DIRECT_WRITES.load(Ordering::Relaxed),
+            MIRROR_READS.load(Ordering::Relaxed),
+        );
+        random_transactions(&path);
+        let direct = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(&path);
+        if direct.is_ok() {
+            assert!(
+                DIRECT_WRITES.load(Ordering::Relaxed) > before.0,
+                "no direct write"
+            );
+            assert!(
+                MIRROR_READS.load(Ordering::Relaxed) > before.1,
+                "no read from memory"
+            );
+        } else {
+            eprintln!("the temporary directory takes no direct I/O: only `unix` ran");
+        }
+    }
+
+    /// A device refusing a direct write: the WAL goes through the page cache from then on, the
+    /// frames pending at the refusal included.
+    #[test]
+    fn a_wal_whose_direct_write_is_refused_goes_through_the_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        random_transactions(&dir.path().join("refuse-direct.sqlite"));
+    }
+
+    /// What SQLite recovers from the database and WAL files as they are now, as after a crash.
+    fn crashed(path: &Path) -> BTreeMap<i64, Vec<u8>> {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.sqlite");
+        std::fs::copy(path, &copy).unwrap();
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::copy(wal, dir.path().join("copy.sqlite-wal")).unwrap();
+        rows(&open(&copy, None))
+    }
+
+    /// Random transactions of rows of all sizes through the VFS, with checkpoints (so the WAL
+    /// restarts from its start) and reads through the VFS: what SQLite's own VFS reads from the
+    /// file, what it recovers from the files as a crash left them, and the file's integrity agree
+    /// with a model all along and after reopening.
+    fn random_transactions(path: &Path) {
+        let vfs = register().unwrap();
+        let writer = open(path, Some(vfs));
         let _: String = writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
             .unwrap();
         writer
             .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
             .unwrap();
-        let reader = open(&path, Some(vfs));
-        let checkpointer = open(&path, Some(vfs));
-        let plain = open(&path, None);
-        let before = (
-            DIRECT_WRITES.load(Ordering::Relaxed),
-            MIRROR_READS.load(Ordering::Relaxed),
-        );
+        let reader = open(path, Some(vfs));
+        let checkpointer = open(path, Some(vfs));
+        let plain = open(path, None);
 
         let mut model = BTreeMap::new();
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
@@ -696,12 +759,8 @@ mod tests {
                     let body: Vec<u8> = (0..len)
                         .map(|i| (i as u64 ^ id as u64 ^ round) as u8)
                         .collect();
-                    writer
-                        .execute(
-                            "INSERT OR REPLACE INTO t (id, body) VALUES (?1, ?2)",
-                            params![id, body],
-                        )
-                        .unwrap();
+                    let sql = "INSERT OR REPLACE INTO t (id, body) VALUES (?1, ?2)";
+                    writer.execute(sql, params![id, body]).unwrap();
                     model.insert(id, body);
                 }
             }
@@ -715,35 +774,23 @@ mod tests {
                 assert_eq!(rows(&reader), model, "through the VFS, round {round}");
                 assert_eq!(rows(&plain), model, "from the file, round {round}");
             }
-        }
-        if std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(&path)
-            .is_ok()
-        {
-            assert!(
-                DIRECT_WRITES.load(Ordering::Relaxed) > before.0,
-                "no direct write was made"
-            );
-            assert!(
-                MIRROR_READS.load(Ordering::Relaxed) > before.1,
-                "no read came from memory"
-            );
-        } else {
-            eprintln!(
-                "the temporary directory's file system takes no direct I/O: only the fallback ran"
-            );
+            if round % 50 == 7 {
+                assert_eq!(
+                    crashed(path),
+                    model,
+                    "recovered from the files, round {round}"
+                );
+            }
         }
         let check: String = plain
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))
             .unwrap();
         assert_eq!(check, "ok");
         drop((writer, reader, checkpointer, plain));
-        let reopened = open(&path, None);
+        let reopened = open(path, None);
         assert_eq!(rows(&reopened), model, "after reopening");
         drop(reopened);
-        let reopened = open(&path, Some(vfs));
+        let reopened = open(path, Some(vfs));
         assert_eq!(rows(&reopened), model, "after reopening through the VFS");
     }
 }
