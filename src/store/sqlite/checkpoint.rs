@@ -5,13 +5,15 @@
 //! before its webhooks were answered (and so did every webhook queued behind it). Here the writer's
 //! WAL hook only signals this thread, which checkpoints `PASSIVE`ly (never blocking the writer or
 //! a reader) while the writer goes on; on one core it mostly runs while the writer waits for its
-//! sync. Should the thread fall behind (starved, or failing), the writer checkpoints itself once
-//! the WAL reaches [`Thresholds::backstop`], so the WAL stays bounded either way.
+//! sync. Should the WAL reach [`Thresholds::backstop`] all the same (the thread starved or
+//! failing), the writer checkpoints too, as SQLite would. Either way the WAL starts over from its
+//! beginning only once it is all copied back and no reader still uses its old part, as with
+//! SQLite's own checkpoint: a long read holds it growing.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
@@ -58,24 +60,15 @@ impl Checkpointer {
         // One signal waiting is enough: the checkpoint it starts takes the whole WAL.
         let (signal, signals) = mpsc::sync_channel::<()>(1);
         // Warned once per time the WAL crosses the backstop, not at every commit above it.
-        let mut warned = false;
+        let mut hook = Hook {
+            thresholds,
+            signal,
+            warned: false,
+        };
         writer
             .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
-                if pages >= thresholds.backstop {
-                    if !warned {
-                        tracing::warn!(
-                            pages,
-                            "the checkpointer is behind: checkpointing in the writer"
-                        );
-                        warned = true;
-                    }
-                    return wal.checkpoint();
-                }
-                warned = false;
-                if pages >= thresholds.signal {
-                    // Full: a signal is already waiting. Gone: the thread ended (logged there).
-                    let _: Result<(), TrySendError<()>> = signal.try_send(());
-                }
+                hook.committed(pages, || wal.checkpoint());
+                // The commit is durable whatever happened here: an error would fail it.
                 Ok(())
             }))
             .map_err(failed)?;
@@ -100,6 +93,40 @@ impl Checkpointer {
     }
 }
 
+/// What the writer's WAL hook does after each commit.
+struct Hook {
+    thresholds: Thresholds,
+    signal: SyncSender<()>,
+    /// Warned of this crossing of the backstop already.
+    warned: bool,
+}
+
+impl Hook {
+    /// The WAL holds `pages` after a commit: signal the thread, or past the backstop `checkpoint`
+    /// here. Whatever the checkpoint gives (SQLITE_BUSY while the thread is at work, say), the
+    /// commit stands, as with SQLite's own hook.
+    fn committed(&mut self, pages: i32, checkpoint: impl FnOnce() -> rusqlite::Result<()>) {
+        if pages >= self.thresholds.backstop {
+            if !self.warned {
+                tracing::warn!(
+                    pages,
+                    "the WAL is past the backstop: checkpointing in the writer"
+                );
+                self.warned = true;
+            }
+            if let Err(error) = checkpoint() {
+                tracing::debug!(%error, "checkpoint in the writer did not run");
+            }
+            return;
+        }
+        self.warned = false;
+        if pages >= self.thresholds.signal {
+            // Full: a signal is already waiting. Gone: the thread ended (logged there).
+            let _: Result<(), TrySendError<()>> = self.signal.try_send(());
+        }
+    }
+}
+
 fn run(conn: &Connection, signals: &Receiver<()>, done: &AtomicU64) {
     while signals.recv().is_ok() {
         match conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
@@ -109,5 +136,45 @@ fn run(conn: &Connection, signals: &Receiver<()>, done: &AtomicU64) {
             // The writer's backstop keeps the WAL bounded meanwhile.
             Err(error) => tracing::error!(%error, "checkpoint failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::{Hook, Thresholds};
+
+    #[test]
+    fn the_hook_signals_the_thread_and_past_the_backstop_checkpoints_whatever_that_gives() {
+        let (signal, signals) = mpsc::sync_channel(1);
+        let thresholds = Thresholds {
+            signal: 10,
+            backstop: 20,
+        };
+        let mut hook = Hook {
+            thresholds,
+            signal,
+            warned: false,
+        };
+        let mut ran = 0;
+        hook.committed(5, || {
+            ran += 1;
+            Ok(())
+        });
+        assert!(signals.try_recv().is_err(), "signalled below the threshold");
+        hook.committed(12, || unreachable!("checkpointed below the backstop"));
+        hook.committed(13, || unreachable!("checkpointed below the backstop"));
+        assert!(signals.try_recv().is_ok());
+        assert!(signals.try_recv().is_err(), "one signal waiting is enough");
+        // A busy checkpoint (the thread at work) is no failure of the commit: it returns nothing.
+        hook.committed(25, || {
+            ran += 1;
+            Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                None,
+            ))
+        });
+        assert_eq!(ran, 1);
     }
 }
