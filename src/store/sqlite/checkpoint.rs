@@ -114,8 +114,12 @@ impl Hook {
                 );
                 self.warned = true;
             }
-            if let Err(error) = checkpoint() {
-                tracing::debug!(%error, "checkpoint in the writer did not run");
+            match checkpoint() {
+                Ok(()) => {}
+                // The thread is at work.
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy => {}
+                Err(error) => tracing::warn!(%error, "checkpoint in the writer failed"),
             }
             return;
         }
