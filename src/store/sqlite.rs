@@ -1,7 +1,10 @@
 //! [`SqliteStore`]: the embedded [`Store`], one SQLite file in WAL mode with `synchronous=FULL`.
 //! Writes go through one writer thread that group-commits (`writer.rs`); reads run on a small pool
-//! of connections on blocking threads (`readers.rs`). The schema and its migrations are in
-//! `schema.rs`; the SQL in `reads.rs` and `writes.rs`.
+//! of connections on blocking threads (`readers.rs`); a thread of its own checkpoints the WAL
+//! (`checkpoint.rs`). Every connection goes through the store's VFS (`vfs.rs`: the WAL's commits
+//! written directly, in one durable write), and the store holds `<file>.lock` against other
+//! processes. The schema and its migrations are in `schema.rs`; the SQL in `reads.rs` and
+//! `writes.rs`.
 
 mod cache;
 mod checkpoint;
