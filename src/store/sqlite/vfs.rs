@@ -30,12 +30,25 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use rusqlite::ffi;
 
-/// Direct writes made, and reads answered from memory (for tests: that both paths run).
-static DIRECT_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static MIRROR_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-/// Frame headers written again (24 bytes below the end: SQLite rewriting checksums at a commit
-/// after a page it had spilled was written again), for tests: that the path runs.
-static INSIDE_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// What tests count, that every path they mean to cover ran: direct writes, reads answered from
+/// memory, frame headers written again (24 bytes below the end: SQLite rewriting checksums at a
+/// commit after a page it had spilled was written again), falls back to the page cache.
+#[cfg(test)]
+mod counts {
+    use std::sync::atomic::AtomicU64;
+    pub(super) static DIRECT_WRITES: AtomicU64 = AtomicU64::new(0);
+    pub(super) static MIRROR_READS: AtomicU64 = AtomicU64::new(0);
+    pub(super) static INSIDE_WRITES: AtomicU64 = AtomicU64::new(0);
+    pub(super) static FALLBACKS: AtomicU64 = AtomicU64::new(0);
+}
+
+/// Counts one of [`counts`] in tests; nothing in the product.
+macro_rules! count {
+    ($counter:ident) => {
+        #[cfg(test)]
+        counts::$counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+}
 
 /// The VFS's registered name.
 pub(super) const NAME: &str = "connector-runtime";
@@ -201,7 +214,7 @@ impl Wal {
     unsafe fn write(&mut self, unix: *mut ffi::sqlite3_file, data: &[u8], offset: u64) -> c_int {
         let end = offset + data.len() as u64;
         if data.len() == 24 && offset < self.end {
-            INSIDE_WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            count!(INSIDE_WRITES);
         }
         let fits = self.pending()
             && offset >= self.start
@@ -326,7 +339,7 @@ impl Wal {
             return failed;
         }
         self.mirror.store(self.base, bytes);
-        DIRECT_WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        count!(DIRECT_WRITES);
         self.start = self.end;
         ffi::SQLITE_OK
     }
@@ -334,6 +347,7 @@ impl Wal {
     /// Hands the pending bytes, and the file from now on, to `unix`.
     unsafe fn fall_back(&mut self, unix: *mut ffi::sqlite3_file) -> c_int {
         tracing::warn!("the WAL's file system refused a direct write: using the page cache");
+        count!(FALLBACKS);
         self.broken = true;
         self.cached = true;
         self.mirror.truncate(0);
@@ -456,7 +470,7 @@ unsafe extern "C" fn read(
                 .mirror
                 .load(at, std::slice::from_raw_parts_mut(buf.cast::<u8>(), len))
         {
-            MIRROR_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            count!(MIRROR_READS);
             return ffi::SQLITE_OK;
         }
         methods(file).xRead.map_or(ffi::SQLITE_IOERR_READ, |f| {
@@ -491,13 +505,18 @@ unsafe extern "C" fn write(
     }
 }
 
+/// Writes what a WAL handle has pending (nothing to do for another file).
+unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
+    unsafe { wal(file).map_or(ffi::SQLITE_OK, |wal| wal.flush(inner(file))) }
+}
+
 unsafe extern "C" fn truncate(file: *mut ffi::sqlite3_file, size: ffi::sqlite3_int64) -> c_int {
     unsafe {
+        let code = flush(file);
+        if code != ffi::SQLITE_OK {
+            return code;
+        }
         if let Some(wal) = wal(file) {
-            let code = wal.flush(inner(file));
-            if code != ffi::SQLITE_OK {
-                return code;
-            }
             wal.cached = true;
         }
         if let Some(mirror) = (*file.cast::<Shim>()).mirror.as_ref() {
@@ -534,11 +553,9 @@ unsafe extern "C" fn file_size(
     size: *mut ffi::sqlite3_int64,
 ) -> c_int {
     unsafe {
-        if let Some(wal) = wal(file) {
-            let code = wal.flush(inner(file));
-            if code != ffi::SQLITE_OK {
-                return code;
-            }
+        let code = flush(file);
+        if code != ffi::SQLITE_OK {
+            return code;
         }
         methods(file)
             .xFileSize
@@ -706,7 +723,8 @@ mod tests {
 
     use rusqlite::{Connection, OpenFlags, params};
 
-    use super::{DIRECT_WRITES, INSIDE_WRITES, MIRROR_READS, register};
+    use super::counts::{DIRECT_WRITES, FALLBACKS, INSIDE_WRITES, MIRROR_READS};
+    use super::register;
 
     fn open(path: &Path, vfs: Option<&str>) -> Connection {
         let conn = match vfs {
@@ -739,11 +757,7 @@ mod tests {
             INSIDE_WRITES.load(Ordering::Relaxed),
         );
         random_transactions(&path);
-        let direct = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(&path);
-        if direct.is_ok() {
+        if takes_direct_io(&path) {
             assert!(
                 DIRECT_WRITES.load(Ordering::Relaxed) > before.0,
                 "no direct write"
@@ -756,8 +770,6 @@ mod tests {
                 INSIDE_WRITES.load(Ordering::Relaxed) > before.2,
                 "no frame header was written again"
             );
-        } else {
-            eprintln!("the temporary directory takes no direct I/O: only `unix` ran");
         }
     }
 
@@ -766,7 +778,24 @@ mod tests {
     #[test]
     fn a_wal_whose_direct_write_is_refused_goes_through_the_page_cache() {
         let dir = tempfile::tempdir().unwrap();
-        random_transactions(&dir.path().join("refuse-direct.sqlite"));
+        let path = dir.path().join("refuse-direct.sqlite");
+        let before = FALLBACKS.load(Ordering::Relaxed);
+        random_transactions(&path);
+        if takes_direct_io(&path) {
+            assert!(FALLBACKS.load(Ordering::Relaxed) > before, "no fall back");
+        }
+    }
+
+    /// Whether the file system of `path` takes direct I/O (else only `unix`'s path runs).
+    fn takes_direct_io(path: &Path) -> bool {
+        let direct = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(path);
+        if direct.is_err() {
+            eprintln!("{} takes no direct I/O: only `unix` ran", path.display());
+        }
+        direct.is_ok()
     }
 
     /// What SQLite recovers from the database and WAL files as they are now, as after a crash.
