@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use test_support::{FakeApp, Recorded, Reply, call_blocking};
 
 mod common;
-use common::{Service, client, data_dir, events, get, json_of};
+use common::{Service, client, data_dir, events, get, json_of, until};
 
 /// The fake external app: hooks are created, renewed and deleted.
 fn external_app() -> FakeApp {
@@ -1529,17 +1529,11 @@ async fn log_entries_past_their_retention_are_deleted_and_events_stay() {
     let (_, logs) = get(&client, &logs_url).await;
     assert_eq!(methods(&logs), ["handle", "subscribe"]);
     let start = Instant::now();
-    loop {
-        let (_, logs) = get(&client, &logs_url).await;
-        if methods(&logs).is_empty() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "entries older than 2 s were kept: {logs}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let polled = async || get(&client, &logs_url).await.1;
+    until("entries older than 2 s were kept", polled, |logs| {
+        methods(logs).is_empty()
+    })
+    .await;
     assert!(
         start.elapsed() >= Duration::from_secs(1),
         "deleted too early"
@@ -1552,27 +1546,6 @@ async fn log_entries_past_their_retention_are_deleted_and_events_stay() {
         2,
         "events are not pruned"
     );
-}
-
-/// Waits until `done` holds of the events `GET /api/events` lists, at most 10 s.
-async fn until_events(
-    client: &reqwest::Client,
-    service: &Service,
-    what: &str,
-    done: impl Fn(&[Value]) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        let stored = events(client, service).await;
-        if done(&stored) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{what}: {stored:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1594,10 +1567,8 @@ async fn events_past_their_retention_are_deleted_and_ids_go_on() {
     let id_of = |event: &Value| event["id"].as_str().unwrap().parse::<i64>().unwrap();
     let first_id = id_of(&first[0]);
     let start = Instant::now();
-    until_events(&client, &service, "events older than 2 s were kept", |e| {
-        e.is_empty()
-    })
-    .await;
+    let polled = async || events(&client, &service).await;
+    until("events older than 2 s were kept", polled, Vec::is_empty).await;
     assert!(
         start.elapsed() >= Duration::from_millis(1500),
         "deleted too early"
@@ -1667,11 +1638,11 @@ async fn with_push_delivery_an_event_is_deleted_only_once_delivered() {
         "delivery was not even tried"
     );
     accepting.store(true, Ordering::SeqCst);
-    until_events(
-        &client,
-        &service,
+    let polled = async || events(&client, &service).await;
+    until(
         "a delivered event past its retention was kept",
-        |e| e.is_empty(),
+        polled,
+        Vec::is_empty,
     )
     .await;
 }

@@ -114,6 +114,23 @@ pub async fn events(client: &reqwest::Client, service: &Service) -> Vec<Value> {
     body["events"].as_array().cloned().unwrap_or_default()
 }
 
+/// Polls `poll` every 100 ms until `done` holds of what it gives, at most 10 s; returns that.
+pub async fn until<T: std::fmt::Debug>(
+    what: &str,
+    mut poll: impl AsyncFnMut() -> T,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        let now = poll().await;
+        if done(&now) {
+            return now;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{what}: {now:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
