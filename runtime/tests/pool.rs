@@ -248,6 +248,80 @@ async fn a_webhook_becomes_the_argument_of_handle() {
     }
 }
 
+/// Header names are made into atoms once per sandbox and numbered across sandboxes (the first
+/// 256 names; later ones by their text): whatever names a webhook brings, in whatever order, new
+/// or met before, past that bound or not, `headers` has exactly them.
+#[tokio::test]
+async fn headers_are_exactly_the_webhook_s_in_any_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    write(
+        &root,
+        "events/e/handle.js",
+        "export default ({ headers }) => Object.entries(headers)\n",
+    );
+    let connector = load(&root);
+    let runtime = Runtime::new(Limits {
+        workers: 2,
+        ..Limits::default()
+    })
+    .unwrap();
+    let header = |name: &str, value: &str| (name.to_string(), value.to_string());
+    let many: Vec<(String, String)> = (0..300)
+        .map(|i| header(&format!("x-made-up-{i}"), &i.to_string()))
+        .collect();
+    let deliveries = [
+        vec![
+            header("content-type", "application/json"),
+            header("x-a", "1"),
+        ],
+        vec![
+            header("x-a", "2"),
+            header("content-type", "text/plain"),
+            header("x-b", "3"),
+        ],
+        many.clone(),
+        vec![
+            header("x-b", "4"),
+            header("0", "numeric"),
+            header("__proto__", "p"),
+        ],
+        vec![
+            header("x-made-up-299", "last"),
+            header("x-a", "5"),
+            header("x-made-up-0", "first"),
+        ],
+        Vec::new(),
+        many,
+    ];
+    // Two subscriptions, each with a warm sandbox of its own, take turns.
+    for round in 0..2 {
+        for headers in &deliveries {
+            for subscription in ["s1", "s2"] {
+                let mut invocation = call(&connector, "handle", Some(subscription));
+                let mut webhook = runtime::Webhook::json("{}");
+                webhook.headers = headers.clone();
+                invocation.webhook = Some(webhook);
+                let result = runtime.invoke(invocation).await.result.unwrap();
+                // A name that is an array index comes first in JS's own order of keys.
+                let mut expected: Vec<_> = headers.iter().filter(|(n, _)| n == "0").collect();
+                expected.extend(headers.iter().filter(|(n, _)| n != "0"));
+                assert_eq!(
+                    result,
+                    json!(
+                        expected
+                            .iter()
+                            .map(|(n, v)| json!([n, v]))
+                            .collect::<Vec<_>>()
+                    ),
+                    "round {round}, {subscription}, {} headers",
+                    headers.len()
+                );
+            }
+        }
+    }
+}
+
 /// Waits until `count` passes `above`, at most 5 s; returns its value.
 async fn count_above(count: &std::sync::atomic::AtomicUsize, above: usize, what: &str) -> usize {
     use std::sync::atomic::Ordering;

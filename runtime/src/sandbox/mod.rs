@@ -356,7 +356,7 @@ fn add_webhook<'js>(
     keys.define(object, Key::Query, marshal::to_js(ctx, &webhook.query)?)?;
     let headers = Object::new(ctx.clone())?;
     for (name, value) in &webhook.headers {
-        marshal::define(&headers, name, new_string(ctx, value)?)?;
+        keys.define_header(&headers, name, new_string(ctx, value)?.into_value())?;
     }
     keys.define(object, Key::Headers, headers.into_value())?;
     // The host keeps its UTF-8, so hashing the body does not convert it back.
