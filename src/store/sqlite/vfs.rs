@@ -351,24 +351,10 @@ impl Wal {
         self.broken = true;
         self.cached = true;
         self.mirror.truncate(0);
-        let from = (self.start - self.base) as usize;
-        let pending = &self.buf.bytes_mut()[from..(self.end - self.base) as usize];
-        let Ok(amount) = c_int::try_from(pending.len()) else {
-            return ffi::SQLITE_IOERR_WRITE;
-        };
+        let (from, to) = (self.start, self.end);
         self.start = self.end;
-        unsafe {
-            (*(*unix).pMethods)
-                .xWrite
-                .map_or(ffi::SQLITE_IOERR_WRITE, |f| {
-                    f(
-                        unix,
-                        pending.as_ptr().cast(),
-                        amount,
-                        self.end as i64 - i64::from(amount),
-                    )
-                })
-        }
+        let pending = &self.buf.bytes_mut()[(from - self.base) as usize..(to - self.base) as usize];
+        unsafe { write_through(unix, pending, from) }
     }
 
     fn overlaps(&self, offset: u64, len: u64) -> bool {
